@@ -1,0 +1,1 @@
+"""The judge's own autograd engine, used to compute what a submission should return."""

@@ -1,0 +1,1 @@
+"""Running a submission: the worker harness, the process that hosts it, and the protocol."""

@@ -1,0 +1,261 @@
+"""Host the harness in a child process and talk to it over private pipes.
+
+The child runs ``python -I -S harness.py`` in a new session, with an empty
+environment, in an empty temporary directory.  Requests and responses travel over two
+pipes that are not stdin/stdout; the child's stdout and stderr are drained separately
+and capped.  Every request has a deadline; a child that misses it, dies, floods its
+output or breaks the protocol is killed with its whole process group.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from judge.runner.outcome import Kind, LoadResult, Outcome
+
+HARNESS = Path(__file__).with_name("harness.py")
+MAX_RESPONSE = 64 << 20  # bytes: a 100,000-node graph's numbers fit with room to spare
+MAX_STRAY_OUTPUT = 1 << 20  # bytes written straight to fd 1/2 before the worker is stopped
+KEEP_STRAY_OUTPUT = 4096
+
+
+class ProtocolError(Exception):
+    """The worker said something that is not one well-formed response."""
+
+
+class WorkerProcess:
+    """One running worker hosting one submission.
+
+    ``config`` is the first message the harness reads: the submission path, the entry
+    class and the limits.  Use ``start`` once, then ``request`` per program, then
+    ``close``; after a request that does not end in ``OK``, ``RAISED`` or ``MISSING``
+    the process is gone and a new one must be started.
+    """
+
+    def __init__(self, submission: Path, config: dict[str, Any]):
+        self.submission = submission
+        self.config = config
+        self.process: subprocess.Popen[bytes] | None = None
+        self.workdir: str | None = None
+        self.stray = bytearray()
+        self.stray_size = 0
+        self.buffer = bytearray()
+        self.next_id = 0
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self, timeout: float) -> LoadResult:
+        """Launch the worker, load the submission, and wait for it to say it is ready."""
+        self.workdir = tempfile.mkdtemp(prefix="judge-worker-")
+        copy = Path(self.workdir) / self.submission.name
+        shutil.copyfile(self.submission, copy)
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-B", str(HARNESS), str(to_child_r), str(from_child_w)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=self.workdir,
+            env={},
+            pass_fds=(to_child_r, from_child_w),
+            start_new_session=True,
+            close_fds=True,
+        )
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self.requests = os.fdopen(to_child_w, "wb", buffering=0)
+        self.responses_fd = from_child_r
+        assert self.process.stdout is not None
+        self.stdout_fd = self.process.stdout.fileno()
+        os.set_blocking(self.responses_fd, False)
+        os.set_blocking(self.stdout_fd, False)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.responses_fd, selectors.EVENT_READ, "response")
+        self.selector.register(self.stdout_fd, selectors.EVENT_READ, "stdout")
+
+        config = {**self.config, "submission": str(copy)}
+        try:
+            self._write(config)
+            message = self._read(time.monotonic() + timeout)
+        except (ProtocolError, TimeoutError, OSError) as error:
+            self.kill()
+            return LoadResult({"kind": "crash", "type": "", "message": self._death(error),
+                               "frames": []}, output=self.stray_output())
+        if "load_error" in message:
+            self.kill()
+            error_info = message["load_error"]
+            return LoadResult(error_info, output=str(error_info.get("output", "")))
+        ready = message.get("ready")
+        if not isinstance(ready, dict):
+            self.kill()
+            return LoadResult({"kind": "crash", "type": "", "message": "worker broke protocol",
+                               "frames": []})
+        methods = {str(k): int(v) for k, v in dict(ready.get("methods", {})).items()}
+        return LoadResult(None, methods, str(ready.get("output", "")))
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def close(self) -> None:
+        """Ask the worker to exit, and kill it if it does not within a moment."""
+        if self.alive:
+            try:
+                self._write({"exit": True})
+                self._read(time.monotonic() + 1.0)
+            except (ProtocolError, TimeoutError, OSError):
+                pass
+        self.kill()
+
+    def kill(self) -> None:
+        """Kill the worker's whole process group and clean up its directory."""
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.process.wait()
+            for closer in (getattr(self, "requests", None), self.process.stdout):
+                if closer is not None:
+                    closer.close()
+            if hasattr(self, "selector"):
+                self.selector.close()
+                os.close(self.responses_fd)
+                del self.selector
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    # -- requests --------------------------------------------------------------------
+    def request(self, program: dict[str, Any], timeout: float) -> Outcome:
+        """Run one program; the worker is killed unless the outcome is OK/RAISED/MISSING."""
+        self.next_id += 1
+        self.stray.clear()
+        self.stray_size = 0
+        try:
+            self._write({"id": self.next_id, "program": program})
+            message = self._read(time.monotonic() + timeout)
+        except TimeoutError:
+            self.kill()
+            return Outcome(Kind.TIMEOUT, details={"limit_s": timeout}, output=self.stray_output())
+        except (ProtocolError, OSError) as error:
+            death = self._death(error)
+            self.kill()
+            kind = Kind.MEMORY if "memory" in death else Kind.CRASHED
+            return Outcome(kind, details={"message": death}, output=self.stray_output())
+        if message.get("id") != self.next_id:
+            self.kill()
+            return Outcome(Kind.CRASHED, details={"message": "worker answered out of turn"})
+        return self._outcome(message)
+
+    def _outcome(self, message: dict[str, Any]) -> Outcome:
+        status = message.get("status")
+        output = str(message.get("output", "")) + self.stray_output()
+        if status == "ok":
+            data, grad = message.get("data"), message.get("grad")
+            if not isinstance(data, dict) or not isinstance(grad, dict):
+                self.kill()
+                return Outcome(Kind.CRASHED, details={"message": "malformed result"})
+            backward_s = message.get("backward_s", 0.0)
+            return Outcome(Kind.OK, data, grad, output=output,
+                           backward_s=float(backward_s) if isinstance(backward_s, float) else 0.0)
+        if status == "error":
+            return Outcome(Kind.RAISED, details=message, output=output)
+        if status == "missing":
+            return Outcome(Kind.MISSING, details={"ops": list(message.get("ops", []))},
+                           output=output)
+        if status == "forbidden":
+            self.kill()
+            return Outcome(Kind.FORBIDDEN, details=message, output=output)
+        self.kill()
+        if status == "memory":
+            return Outcome(Kind.MEMORY, output=output)
+        if status == "output_limit":
+            return Outcome(Kind.CRASHED, details={"message": "printed more than 1 MiB"},
+                           output=output)
+        return Outcome(Kind.CRASHED, details={"message": "worker broke protocol"}, output=output)
+
+    def _write(self, message: dict[str, Any]) -> None:
+        self.requests.write(json.dumps(message).encode() + b"\n")
+
+    def _read(self, deadline: float) -> dict[str, Any]:
+        """The next response line, draining stray output meanwhile."""
+        while True:
+            newline = self.buffer.find(b"\n")
+            if newline >= 0:
+                line = bytes(self.buffer[:newline])
+                del self.buffer[: newline + 1]
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    raise ProtocolError("worker sent a malformed response") from None
+                if not isinstance(message, dict):
+                    raise ProtocolError("worker sent a malformed response")
+                return message
+            if len(self.buffer) > MAX_RESPONSE:
+                raise ProtocolError("worker sent an oversized response")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            for key, _ in self.selector.select(remaining):
+                chunk = self._drain(key.fd)
+                if chunk is None:
+                    continue
+                if key.data == "response":
+                    if not chunk:
+                        raise ProtocolError("worker exited")
+                    self.buffer += chunk
+                else:
+                    self.stray_size += len(chunk)
+                    if len(self.stray) < KEEP_STRAY_OUTPUT:
+                        self.stray += chunk[: KEEP_STRAY_OUTPUT - len(self.stray)]
+                    if self.stray_size > MAX_STRAY_OUTPUT:
+                        raise ProtocolError("worker flooded its output (over 1 MiB)")
+                    if not chunk:
+                        self.selector.unregister(key.fd)
+
+    @staticmethod
+    def _drain(fd: int) -> bytes | None:
+        """Up to 1 MiB from ``fd``: b"" at end of file, None if nothing is there yet."""
+        try:
+            return os.read(fd, 1 << 20)
+        except BlockingIOError:
+            return None
+
+    def stray_output(self) -> str:
+        """What the worker wrote straight to its stdout/stderr, cut to a few KiB."""
+        text = bytes(self.stray).decode("utf-8", "replace")
+        if self.stray_size > len(self.stray):
+            text += f"\n[... {self.stray_size - len(self.stray)} more bytes cut]"
+        return text
+
+    def _death(self, error: BaseException) -> str:
+        """Explain why the worker stopped answering."""
+        if isinstance(error, TimeoutError):
+            return "the worker did not answer in time"
+        if self.process is not None:
+            try:
+                code = self.process.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                return str(error)
+            if code < 0:
+                name = signal.Signals(-code).name
+                if -code == signal.SIGXCPU:
+                    return f"killed by {name}: over its CPU time limit"
+                if -code == signal.SIGSEGV:
+                    return f"killed by {name} (a segmentation fault, often deep recursion)"
+                return f"killed by signal {name}"
+            if code == 0 and "exited" in str(error):
+                return "the worker exited before answering (sys.exit or os._exit?)"
+            return f"exited with code {code} before answering"
+        return str(error)
