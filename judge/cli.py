@@ -1,0 +1,191 @@
+"""The command line: parse, call one core function, render, map errors to exit codes.
+
+Exit codes: 0 passed, 1 not passed, 2 usage or spec error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from judge.errors import JudgeError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_PASSED, EXIT_NOT_PASSED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class JudgeClickError(click.ClickException):
+    """A core error shown as ``Error: ...`` with the core's exit code."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def handle_errors(command: F) -> F:
+    """Turn the core's exceptions into messages and exit codes, never tracebacks."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except JudgeError as error:
+            raise JudgeClickError(str(error), error.exit_code) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except Exception as error:
+            if os.environ.get("JUDGE_DEBUG"):
+                raise
+            raise JudgeClickError(
+                f"internal error: {type(error).__name__}: {error}\n"
+                "This is a bug in judge; rerun with JUDGE_DEBUG=1 for the traceback and report it.",
+                EXIT_INTERNAL,
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+problems_option = click.option(
+    "--problems",
+    "problem_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="A folder of extra problem specs (repeatable); they override built-ins by id.",
+)
+
+
+def _catalog(problem_dirs: tuple[Path, ...]) -> Any:
+    from judge.spec.catalog import Catalog
+
+    return Catalog.with_extra(problem_dirs)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        from judge.files import write_atomic
+
+        write_atomic(output, text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="judge")
+def cli() -> None:
+    """Grade micrograd-style autograd Value classes against problem specs."""
+
+
+@cli.command()
+@click.argument("submission", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-p", "--problem", "problem_id", default="basic-autograd", show_default=True,
+              help="The problem to grade against (see 'judge problems list').")
+@problems_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this file instead of standard output.")
+@click.option("--timeout", type=click.FloatRange(min=0.01), default=None,
+              help="Seconds allowed per test (default: the problem's time_limit).")
+@handle_errors
+def run(submission: Path, problem_id: str, problem_dirs: tuple[Path, ...], output_format: str,
+        output: Path | None, timeout: float | None) -> None:
+    """Grade one SUBMISSION file and print its report.
+
+    Exit status: 0 passed, 1 not passed, 2 usage or spec error, 3 internal error.
+    """
+    from judge.grading.grade import Options, grade
+
+    problem = _catalog(problem_dirs).get(problem_id)
+    report = grade(submission, problem, Options(timeout=timeout))
+    if output_format == "json":
+        from judge.report import json_format
+
+        text = json_format.render(report)
+    else:
+        from judge.report import text as text_format
+
+        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = text_format.render(report, color=color)
+    _emit(text, output)
+    sys.exit(EXIT_PASSED if report.status.value == "passed" else EXIT_NOT_PASSED)
+
+
+@cli.group()
+def problems() -> None:
+    """List, show and check problem specs."""
+
+
+@problems.command("list")
+@problems_option
+@handle_errors
+def problems_list(problem_dirs: tuple[Path, ...]) -> None:
+    """List every problem: id, difficulty, number of cases, title."""
+    for problem in _catalog(problem_dirs).problems():
+        visible = sum(1 for c in problem.cases if not c.hidden)
+        click.echo(f"{problem.id:24} {problem.difficulty:7} {len(problem.cases):3} cases "
+                   f"({visible} visible)  {problem.title}")
+
+
+@problems.command("show")
+@click.argument("problem_id")
+@problems_option
+@handle_errors
+def problems_show(problem_id: str, problem_dirs: tuple[Path, ...]) -> None:
+    """Print a problem's statement, its ops and its visible cases."""
+    problem = _catalog(problem_dirs).get(problem_id)
+    click.echo(f"# {problem.title}  ({problem.id}, {problem.difficulty})\n")
+    click.echo(problem.description.rstrip() + "\n")
+    click.echo(f"Operations: {', '.join(problem.ops)}")
+    click.echo(f"Cases: {len(problem.cases)} ({sum(c.hidden for c in problem.cases)} hidden), "
+               f"{problem.max_score:g} points\n")
+    for case in problem.cases:
+        if not case.hidden:
+            click.echo(f"## {case.name}\n")
+            click.echo(case.source.rstrip() + "\n")
+    click.echo(f"Start with: judge init {problem.id}")
+
+
+@problems.command("check")
+@click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False))
+@handle_errors
+def problems_check(folder: Path | None) -> None:
+    """Validate every spec in FOLDER (default: the built-in catalog) and recompute every
+    written expectation with the reference engine."""
+    from judge.spec.catalog import builtin_dir, check_folder
+
+    checked = check_folder(folder or builtin_dir())
+    cases = sum(len(p.cases) for p in checked)
+    click.echo(f"ok: {len(checked)} problems, {cases} cases checked")
+
+
+@cli.command()
+@click.argument("problem_id")
+@click.argument("path", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@problems_option
+@handle_errors
+def init(problem_id: str, path: Path | None, force: bool, problem_dirs: tuple[Path, ...]) -> None:
+    """Write the starter file for PROBLEM_ID to PATH (default: ./value.py)."""
+    from judge.errors import UsageError
+    from judge.files import write_atomic
+
+    problem = _catalog(problem_dirs).get(problem_id)
+    target = path or Path("value.py")
+    if target.exists() and not force:
+        raise UsageError(f"{target} already exists; pass --force to overwrite it")
+    write_atomic(target, problem.starter)
+    click.echo(f"wrote {target}; grade it with: judge run {target} -p {problem.id}")
+
+
+def main() -> None:
+    """Entry point of the ``judge`` console script."""
+    cli(prog_name="judge")

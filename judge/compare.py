@@ -1,0 +1,95 @@
+"""Compare what a submission returned with the reference, node by node."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from judge.engine.evaluate import Reference
+from judge.spec.model import Expect, Tolerance
+
+
+def close_enough(got: float, expected: float, scale: float, tolerance: Tolerance) -> bool:
+    """``|got - expected| <= abs + rel * max(|expected|, scale)``.
+
+    ``scale`` is the magnitude of the terms that were summed to make the value, so a
+    correct implementation that sums in another order (and loses the low bits of a
+    cancellation differently) still passes.
+    """
+    bound = tolerance.abs + tolerance.rel * max(abs(expected), scale)
+    return abs(got - expected) <= bound
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One node's data or grad that is not what it should be.
+
+    ``got`` is the number the submission returned, or a description when it returned
+    something that is not a finite real number (``reason`` then says what).
+    """
+
+    node: str
+    field: str  # "data" or "grad"
+    expected: float
+    got: Any
+    reason: str = ""
+
+    def describe(self) -> str:
+        """``a.grad: expected 2.0, got 1.0`` (with the reason for non-numbers)."""
+        got = self.got if not isinstance(self.got, dict) else self.got.get("repr", "?")
+        text = f"{self.node}.{self.field}: expected {_show(self.expected)}, got {_show(got)}"
+        return f"{text} ({self.reason})" if self.reason else text
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return f"{value:.1f}"
+    return repr(value) if isinstance(value, (int, float)) else str(value)
+
+
+def check_number(got: Any) -> tuple[float | None, str]:
+    """The submission's value as a float, or None and why it is not acceptable."""
+    if isinstance(got, dict):
+        kind = got.get("type", "object")
+        if kind == "complex":
+            return None, "a complex number, not a real one"
+        if kind in ("Value", "tuple", "list"):
+            return None, f"a {kind}, where a number belongs"
+        return None, f"a {kind}, not a number"
+    if isinstance(got, bool) or not isinstance(got, (int, float)):
+        return None, "not a number"
+    number = float(got)
+    if math.isnan(number):
+        return None, "NaN"
+    if math.isinf(number):
+        return None, "infinite"
+    return number, ""
+
+
+def compare(
+    reference: Reference,
+    expect: Expect,
+    data: dict[str, Any],
+    grad: dict[str, Any],
+    names: tuple[str, ...],
+    tolerance: Tolerance,
+    check_grad: bool,
+) -> list[Mismatch]:
+    """Every mismatch among ``names``: written expectations first, else the reference."""
+    mismatches = []
+    fields = [("data", data, expect.data, reference.data, reference.data_scale)]
+    if check_grad:
+        fields.append(("grad", grad, expect.grad, reference.grad, reference.grad_scale))
+    for field, got_values, written, computed, scales in fields:
+        for name in names:
+            expected = written.get(name, computed[name])
+            if name not in got_values:
+                mismatches.append(Mismatch(name, field, expected, "nothing", "not returned"))
+                continue
+            number, problem = check_number(got_values[name])
+            if number is None:
+                mismatches.append(Mismatch(name, field, expected, got_values[name], problem))
+            elif not close_enough(number, expected, scales[name], tolerance):
+                mismatches.append(Mismatch(name, field, expected, got_values[name]))
+    return mismatches

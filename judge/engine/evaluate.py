@@ -1,0 +1,45 @@
+"""Run a program on the reference engine: the values every submission is held to."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from judge.engine.reference import Value
+from judge.program.model import Program
+from judge.runner.harness import execute
+
+
+class ReferenceError(Exception):
+    """The reference engine cannot evaluate the program (a math domain error, an
+    overflow, a complex result).  For a spec, the case must be changed."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Per node: data, grad, and the scale of each (the magnitude of the terms summed)."""
+
+    data: dict[str, float]
+    grad: dict[str, float]
+    data_scale: dict[str, float]
+    grad_scale: dict[str, float]
+
+
+def evaluate(program: Program) -> Reference:
+    """Build the program's graph with the reference ``Value`` and run ``backward``."""
+    wire = program.to_wire()
+    try:
+        nodes: dict[str, Value] = execute(wire["ops"], wire["backward"], Value)  # type: ignore[arg-type]
+    except (ArithmeticError, ValueError, TypeError) as error:
+        raise ReferenceError(f"the reference engine cannot evaluate it: {error}") from None
+    for name, node in nodes.items():
+        if not (isinstance(node.data, float) and math.isfinite(node.data)):
+            raise ReferenceError(f"node {name!r} is {node.data!r}, not a finite number")
+        if not math.isfinite(node.grad):
+            raise ReferenceError(f"the gradient of {name!r} is {node.grad!r}, not finite")
+    return Reference(
+        data={name: node.data for name, node in nodes.items()},
+        grad={name: node.grad for name, node in nodes.items()},
+        data_scale={name: node.scale for name, node in nodes.items()},
+        grad_scale={name: node.grad_scale for name, node in nodes.items()},
+    )

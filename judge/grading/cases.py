@@ -1,0 +1,55 @@
+"""Grade one hand-written case of a problem."""
+
+from __future__ import annotations
+
+import textwrap
+
+from judge.compare import Mismatch, compare
+from judge.engine.evaluate import evaluate
+from judge.grading.session import Session
+from judge.grading.verdicts import judge_outcome
+from judge.report.model import TestResult, Verdict
+from judge.runner.outcome import Kind
+from judge.spec.model import Case, Problem
+
+SHOWN_MISMATCHES = 6
+
+
+def grade_case(case: Case, problem: Problem, session: Session, timeout: float) -> TestResult:
+    """Run the case's program in the worker and compare every named node."""
+    outcome = session.run(case.program, timeout)
+
+    def result(status: Verdict, message: str, **extra: object) -> TestResult:
+        score = case.points if status is Verdict.PASSED else 0.0
+        return TestResult(case.name, "case", status, score, case.points, case.hidden,
+                          message, outcome.output, dict(extra))
+
+    if outcome.kind is not Kind.OK:
+        verdict, message, extra = judge_outcome(outcome, timeout)
+        return result(verdict, message, **extra)
+    mismatches = compare(
+        evaluate(case.program),
+        case.expect,
+        outcome.data,
+        outcome.grad,
+        case.program.names,
+        problem.tolerance,
+        check_grad=case.program.backward is not None,
+    )
+    if not mismatches:
+        return result(Verdict.PASSED, "")
+    return result(Verdict.FAILED, failure_message(case, mismatches))
+
+
+def failure_message(case: Case, mismatches: list[Mismatch]) -> str:
+    """What went wrong; for a hidden case, what kind of check, never the values."""
+    wrong_data = any(m.field == "data" for m in mismatches)
+    if case.hidden:
+        what = "forward values (data)" if wrong_data else "gradients"
+        count = len(mismatches)
+        return f"hidden case failed: {case.topic}; {count} wrong {what}"
+    shown = [m.describe() for m in mismatches[:SHOWN_MISMATCHES]]
+    if len(mismatches) > SHOWN_MISMATCHES:
+        shown.append(f"... and {len(mismatches) - SHOWN_MISMATCHES} more")
+    program = textwrap.indent(case.source.rstrip(), "    ")
+    return "\n".join(shown) + f"\nprogram:\n{program}"

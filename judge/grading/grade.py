@@ -1,0 +1,91 @@
+"""Grade one submission against one problem: the core's single entry point."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from judge.errors import SubmissionError
+from judge.grading.cases import grade_case
+from judge.grading.session import Session
+from judge.grading.verdicts import describe_exception, exception_line
+from judge.report.model import Report, Status, TestResult, Verdict, summarize
+from judge.spec.model import Problem
+
+MAX_SUBMISSION_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to grade.  ``timeout`` overrides the problem's per-test limit; ``total_timeout``
+    bounds the whole run."""
+
+    timeout: float | None = None
+    total_timeout: float = 120.0
+
+
+def check_submission(path: Path) -> None:
+    """Raise ``SubmissionError`` unless ``path`` is a readable UTF-8 file of sane size."""
+    if not path.exists():
+        raise SubmissionError(f"{path}: no such file")
+    if not path.is_file():
+        raise SubmissionError(f"{path}: not a file; give the path of your .py file")
+    if path.stat().st_size > MAX_SUBMISSION_BYTES:
+        raise SubmissionError(f"{path}: larger than 1 MiB; is this the right file?")
+    try:
+        path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise SubmissionError(f"{path}: cannot read it: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise SubmissionError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+
+
+def grade(path: Path, problem: Problem, options: Options = Options()) -> Report:
+    """Run every test of ``problem`` on the submission at ``path`` and report."""
+    check_submission(path)
+    started = time.monotonic()
+    timeout = options.timeout or problem.time_limit
+    with Session(path, problem.entry, {}, started + options.total_timeout) as session:
+        load = session.start(timeout)
+        if load.error is not None:
+            return _not_loaded(path, problem, load.error, load.output,
+                               time.monotonic() - started)
+        results = [grade_case(case, problem, session, timeout) for case in problem.cases]
+    return summarize(str(path), problem.id, results, problem.max_score,
+                     time.monotonic() - started)
+
+
+def describe_load_error(error: dict[str, Any], entry: str) -> str:
+    """Why the submission could not be loaded, with the line and what to do."""
+    kind = error.get("kind")
+    if kind == "syntax":
+        frames = error.get("frames") or [[0, ""]]
+        return (f"your file has a syntax error at line {error.get('line')}: "
+                f"{error.get('message')}\n  {frames[0][1]}")
+    if kind == "entry":
+        classes = error.get("classes") or []
+        found = f" (it defines: {', '.join(classes)})" if classes else ""
+        return f"your file does not define a class named {entry!r}{found}"
+    if kind == "exception":
+        return "your file raised an exception while loading: " + describe_exception(error)
+    return f"the submission could not be loaded: {error.get('message', 'unknown reason')}"
+
+
+def _not_loaded(path: Path, problem: Problem, error: dict[str, Any], output: str,
+                duration: float) -> Report:
+    """A report for a submission that never loaded: every test an error, score 0."""
+    tests = tuple(
+        TestResult(case.name, "case", Verdict.ERROR, 0.0, case.points, case.hidden,
+                   "not run: the submission could not be loaded")
+        for case in problem.cases
+    )
+    extra: dict[str, Any] = {}
+    line = error.get("line") or exception_line(error)
+    if isinstance(line, int):
+        extra["line"] = line
+    if output:
+        extra["output"] = output
+    return Report(str(path), problem.id, Status.ERROR, 0.0, problem.max_score, duration, tests,
+                  message=describe_load_error(error, problem.entry), extra=extra)

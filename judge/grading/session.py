@@ -1,0 +1,71 @@
+"""A grading session: one submission's worker, restarted whenever a test kills it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from judge.program.model import Program
+from judge.runner.outcome import Kind, LoadResult, Outcome
+from judge.runner.process import WorkerProcess
+
+# Limits the harness applies to itself before the submission loads (see harness.lockdown).
+DEFAULT_LIMITS = {
+    "RLIMIT_AS": 2 << 30,  # bytes of address space: enough for a 100,000-node graph
+    "RLIMIT_FSIZE": 0,  # no file may grow
+    "RLIMIT_CORE": 0,  # no core dumps
+}
+
+
+class Session:
+    """Runs programs for one submission, starting a fresh worker after a fatal outcome.
+
+    ``deadline`` is the monotonic time after which no more programs are started.
+    """
+
+    def __init__(self, submission: Path, entry: str, config: dict[str, Any], deadline: float):
+        self.submission = submission
+        self.config = {"entry": entry, "limits": DEFAULT_LIMITS, **config}
+        self.deadline = deadline
+        self.worker: WorkerProcess | None = None
+        self.load: LoadResult | None = None
+
+    def start(self, timeout: float) -> LoadResult:
+        """Start a worker and load the submission (kept for later ``run`` calls)."""
+        self.worker = WorkerProcess(self.submission, self.config)
+        self.load = self.worker.start(timeout)
+        if self.load.error is not None:
+            self.worker = None
+        return self.load
+
+    @property
+    def out_of_time(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+    def run(self, program: Program | dict[str, Any], timeout: float) -> Outcome:
+        """Run one program, within ``timeout`` and the session's overall deadline."""
+        if self.out_of_time:
+            return Outcome(Kind.TIMEOUT, details={"overall": True})
+        if self.worker is None or not self.worker.alive:
+            load = self.start(timeout)
+            if load.error is not None:
+                return Outcome(Kind.CRASHED, details={"message": "the worker failed to restart"})
+        assert self.worker is not None
+        wire = program.to_wire() if isinstance(program, Program) else program
+        limit = min(timeout, max(self.deadline - time.monotonic(), 0.05))
+        outcome = self.worker.request(wire, limit)
+        if not self.worker.alive:
+            self.worker = None
+        return outcome
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

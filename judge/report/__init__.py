@@ -1,0 +1,1 @@
+"""Reports: one typed results model, and one small module per output format."""

@@ -1,0 +1,113 @@
+"""The results model every writer reads: verdicts, test results, the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+SCHEMA = "judge-report/1"
+
+
+class Verdict(str, Enum):
+    """The outcome of one test."""
+
+    PASSED = "passed"
+    FAILED = "failed"  # ran, but some number was wrong
+    ERROR = "error"  # the submission raised, or lacks what the test needs
+    TIMEOUT = "timeout"
+    MEMORY = "memory"
+    FORBIDDEN = "forbidden"  # the sandbox caught the submission doing something it may not
+    CRASHED = "crashed"  # the worker died or broke the protocol
+    FLAKY = "flaky"  # different answers on the same graph from one run to the next
+
+
+class Status(str, Enum):
+    """The outcome of a whole submission."""
+
+    PASSED = "passed"  # full score
+    FAILED = "failed"
+    ERROR = "error"  # could not be loaded at all
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One test's verdict and what a student needs to act on it.
+
+    ``extra`` carries optional contract fields (``counterexample``, ``diagnosis``,
+    ``line``, ``seed``...), written into the JSON as they are.
+    """
+
+    name: str
+    kind: str  # "case", "property", "stress"
+    status: Verdict
+    score: float
+    max_score: float
+    hidden: bool
+    message: str = ""
+    output: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Verdict.PASSED
+
+
+@dataclass(frozen=True)
+class Report:
+    """The grading of one submission against one problem."""
+
+    submission: str
+    problem: str
+    status: Status
+    score: float
+    max_score: float
+    duration_s: float
+    tests: tuple[TestResult, ...]
+    message: str = ""  # why the run is an error, when it is one
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``judge-report/1`` JSON contract."""
+        return {
+            "schema": SCHEMA,
+            "submission": self.submission,
+            "problem": self.problem,
+            "status": self.status.value,
+            "score": self.score,
+            "max_score": self.max_score,
+            "duration_s": round(self.duration_s, 4),
+            **({"message": self.message} if self.message else {}),
+            **self.extra,
+            "tests": [
+                {
+                    "name": t.name,
+                    "kind": t.kind,
+                    "status": t.status.value,
+                    "score": t.score,
+                    "max_score": t.max_score,
+                    "hidden": t.hidden,
+                    "message": t.message,
+                    "output": t.output,
+                    **t.extra,
+                }
+                for t in self.tests
+            ],
+        }
+
+
+def summarize(
+    submission: str,
+    problem: str,
+    tests: list[TestResult],
+    max_score: float,
+    duration_s: float,
+    extra: dict[str, Any] | None = None,
+) -> Report:
+    """A report whose status follows from its tests: passed only at full score."""
+    score = round(sum(t.score for t in tests), 6)
+    status = Status.PASSED if score >= max_score and all(
+        t.passed or t.max_score == 0 for t in tests
+    ) else Status.FAILED
+    return Report(submission, problem, status, score, max_score, duration_s, tuple(tests),
+                  extra=extra or {})

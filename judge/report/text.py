@@ -1,0 +1,59 @@
+"""The human-readable report: a line per test, the score, a final verdict line."""
+
+from __future__ import annotations
+
+import textwrap
+
+from judge.report.model import Report, Status, TestResult, Verdict
+
+_MARKS = {Verdict.PASSED: "✓", Verdict.FAILED: "✗"}
+_COLORS = {"green": "32", "red": "31", "yellow": "33", "dim": "2", "bold": "1"}
+_STATUS_COLOR = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "red"}
+
+
+def _paint(text: str, color: str, enabled: bool) -> str:
+    return f"\x1b[{_COLORS[color]}m{text}\x1b[0m" if enabled else text
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def _test_lines(test: TestResult, color: bool) -> list[str]:
+    mark = _MARKS.get(test.status, "!")
+    tint = "green" if test.passed else ("yellow" if test.max_score == 0 else "red")
+    label = test.name + (" (hidden)" if test.hidden else "")
+    if test.max_score == 0:
+        label += " (advisory)"
+    status = "" if test.passed else f" [{test.status.value}]"
+    score = f"{_points(test.score)}/{_points(test.max_score)}"
+    lines = [f"  {_paint(mark, tint, color)} {label}{status}  {_paint(score, 'dim', color)}"]
+    if test.message and not test.passed:
+        lines.append(textwrap.indent(test.message, "      "))
+    if test.output and not test.passed:
+        lines.append("      your output:")
+        lines.append(textwrap.indent(test.output.rstrip(), "      | "))
+    return lines
+
+
+def render(report: Report, color: bool = False) -> str:
+    """The report as text; ``color`` adds ANSI colours for a terminal."""
+    lines = [_paint(f"{report.submission} on {report.problem}", "bold", color)]
+    if report.status is Status.ERROR and report.message:
+        lines.append(textwrap.indent(report.message, "  "))
+        output = report.extra.get("output")
+        if output:
+            lines.append("  your output:")
+            lines.append(textwrap.indent(str(output).rstrip(), "  | "))
+    else:
+        for test in report.tests:
+            lines.extend(_test_lines(test, color))
+    passed = sum(1 for t in report.tests if t.passed)
+    seed = report.extra.get("seed")
+    seed_text = f", seed {seed}" if seed is not None else ""
+    verdict = _paint(report.status.value.upper(), _STATUS_COLOR[report.status], color)
+    lines.append(
+        f"{verdict}: score {_points(report.score)}/{_points(report.max_score)}, "
+        f"{passed}/{len(report.tests)} tests passed in {report.duration_s:.2f} s{seed_text}"
+    )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""Problem specs: YAML files parsed once, at the edge, into frozen typed objects."""

@@ -1,0 +1,183 @@
+"""Read a problem spec file into a validated ``Problem``, or raise ``SpecError``s."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from pathlib import Path
+
+import msgspec
+import yaml
+
+from judge.engine.evaluate import ReferenceError, evaluate
+from judge.errors import Location, SpecError, SpecErrors
+from judge.program.compile import ProgramError, compile_program
+from judge.program.ops import OPS
+from judge.spec import yamlnodes
+from judge.spec.model import Case, CaseSpec, Expect, Problem, ProblemSpec
+
+
+def load_problem(path: Path) -> Problem:
+    """Parse, validate and compile the spec at ``path``.
+
+    Every problem found is reported at once (``SpecErrors``), each with its line.
+    """
+    where = str(path)
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as error:
+        raise SpecError(f"cannot read the spec: {error.strerror}", Location(where)) from None
+    except UnicodeDecodeError:
+        raise SpecError("the spec is not UTF-8 text", Location(where)) from None
+    data, root = yamlnodes.parse(text, where)
+    if not isinstance(data, dict):
+        raise SpecError("a spec is a mapping of keys (id, title, cases, ...)", Location(where, 1))
+    try:
+        spec = msgspec.convert(data, ProblemSpec)
+    except msgspec.ValidationError as error:
+        raise _structure_error(str(error), root, where) from None
+    return _Checker(spec, root, where, hashlib.sha256(raw).hexdigest()).problem()
+
+
+def _structure_error(message: str, root: yaml.Node, where: str) -> SpecError:
+    """Turn a msgspec validation message into a SpecError at the right line."""
+    keys = yamlnodes.msgspec_path(message)
+    text = message.split(" - at `")[0]
+    if text.startswith("Object contains unknown field"):
+        unknown = text.split("`")[1]
+        node = yamlnodes.find(root, [*keys, unknown], key_of_last=True)
+        allowed = _allowed_fields(keys)
+        close = difflib.get_close_matches(unknown, allowed, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
+        return SpecError(f"unknown key {unknown!r}{hint}", Location(where, yamlnodes.line(node)))
+    node = yamlnodes.find(root, keys)
+    dotted = ".".join(str(k) for k in keys) or "the spec"
+    text = text.replace("Object missing required field", "missing required key")
+    return SpecError(f"{dotted}: {text}", Location(where, yamlnodes.line(node)))
+
+
+def _allowed_fields(keys: list[str | int]) -> list[str]:
+    """The keys allowed at a path, for 'did you mean' hints."""
+    struct: type[msgspec.Struct] = ProblemSpec
+    for key in keys:
+        if key == "cases":
+            struct = CaseSpec
+        elif key == "expect":
+            struct = Expect
+        elif key == "tolerance":
+            from judge.spec.model import Tolerance
+
+            struct = Tolerance
+    return list(struct.__struct_fields__)
+
+
+class _Checker:
+    """Semantic checks on a structurally valid spec, gathering every error."""
+
+    def __init__(self, spec: ProblemSpec, root: yaml.Node, where: str, digest: str):
+        self.spec = spec
+        self.root = root
+        self.where = where
+        self.digest = digest
+        self.errors: list[SpecError] = []
+
+    def error(self, message: str, keys: list[str | int], line: int | None = None) -> None:
+        if line is None:
+            line = yamlnodes.line(yamlnodes.find(self.root, keys))
+        self.errors.append(SpecError(message, Location(self.where, line)))
+
+    def problem(self) -> Problem:
+        spec = self.spec
+        for index, op in enumerate(spec.ops):
+            if op not in OPS:
+                close = difflib.get_close_matches(op, list(OPS), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(OPS)}"
+                self.error(f"unknown op {op!r}; {hint}", ["ops", index])
+        if spec.time_limit <= 0:
+            self.error("time_limit must be a positive number of seconds", ["time_limit"])
+        if spec.tolerance.rel < 0 or spec.tolerance.abs < 0:
+            self.error("tolerances must not be negative", ["tolerance"])
+        if not spec.cases:
+            self.error("a problem needs at least one case", ["cases"])
+        seen: set[str] = set()
+        cases = []
+        for index, case_spec in enumerate(spec.cases):
+            if case_spec.name in seen:
+                self.error(f"two cases are named {case_spec.name!r}", ["cases", index, "name"])
+            seen.add(case_spec.name)
+            case = self.case(index, case_spec)
+            if case is not None:
+                cases.append(case)
+        if self.errors:
+            raise self.errors[0] if len(self.errors) == 1 else SpecErrors(self.errors)
+        return Problem(
+            id=spec.id,
+            title=spec.title,
+            difficulty=spec.difficulty,
+            description=spec.description,
+            starter=spec.starter,
+            entry=spec.entry,
+            ops=tuple(spec.ops),
+            tolerance=spec.tolerance,
+            time_limit=spec.time_limit,
+            cases=tuple(cases),
+            path=self.where,
+            digest=self.digest,
+        )
+
+    def case(self, index: int, spec: CaseSpec) -> Case | None:
+        keys: list[str | int] = ["cases", index]
+        if spec.points < 0:
+            self.error("points must not be negative", [*keys, "points"])
+        if spec.hidden and not spec.topic.strip():
+            self.error(
+                f"hidden case {spec.name!r} needs a 'topic': what it checks, in words, "
+                "so a student who fails it knows what to look at",
+                keys,
+            )
+        program_node = yamlnodes.find(self.root, [*keys, "program"])
+        offset = yamlnodes.block_offset(program_node)
+        try:
+            program = compile_program(spec.program, self.spec.entry)
+        except ProgramError as error:
+            self.error(f"case {spec.name!r}: {error.message}", [], offset + error.line)
+            return None
+        for instruction in program.instructions:
+            if instruction.op != "value" and instruction.op not in self.spec.ops:
+                self.error(
+                    f"case {spec.name!r} uses {OPS[instruction.op].description}, "
+                    f"but the problem's ops are [{', '.join(self.spec.ops)}]; add "
+                    f"{instruction.op!r} to ops or change the case",
+                    [],
+                    offset + instruction.line,
+                )
+        expect = spec.expect or Expect()
+        for field, values in (("data", expect.data), ("grad", expect.grad)):
+            for name in values:
+                if name not in program.names:
+                    self.error(
+                        f"case {spec.name!r} expects {field} of {name!r}, which the program "
+                        f"does not define (it defines {', '.join(program.names)})",
+                        [*keys, "expect", field, name],
+                    )
+        if expect.grad and program.backward is None:
+            self.error(
+                f"case {spec.name!r} expects gradients but never calls .backward()",
+                [*keys, "expect", "grad"],
+            )
+        try:
+            evaluate(program)
+        except ReferenceError as error:
+            self.error(f"case {spec.name!r}: {error}", [*keys, "program"])
+            return None
+        return Case(
+            name=spec.name,
+            topic=spec.topic,
+            points=spec.points,
+            hidden=spec.hidden,
+            source=spec.program,
+            program=program,
+            expect=expect,
+            line=yamlnodes.line(yamlnodes.find(self.root, keys)),
+        )
