@@ -26,7 +26,7 @@ class JudgeClickError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int):
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click reads it when it exits
 
 
 def handle_errors(command: F) -> F:
@@ -86,26 +86,52 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("submission", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-p", "--problem", "problem_id", default="basic-autograd", show_default=True,
-              help="The problem to grade against (see 'judge problems list').")
+@click.option(
+    "-p",
+    "--problem",
+    "problem_id",
+    default="basic-autograd",
+    show_default=True,
+    help="The problem to grade against (see 'judge problems list').",
+)
 @problems_option
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the report to this file instead of standard output.")
-@click.option("--timeout", type=click.FloatRange(min=0.01), default=None,
-              help="Seconds allowed per test (default: the problem's time_limit).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to this file instead of standard output.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.01),
+    default=None,
+    help="Seconds allowed per test (default: the problem's time_limit).",
+)
 @handle_errors
-def run(submission: Path, problem_id: str, problem_dirs: tuple[Path, ...], output_format: str,
-        output: Path | None, timeout: float | None) -> None:
+def run(
+    submission: Path,
+    problem_id: str,
+    problem_dirs: tuple[Path, ...],
+    output_format: str,
+    output: Path | None,
+    timeout: float | None,
+) -> None:
     """Grade one SUBMISSION file and print its report.
 
     Exit status: 0 passed, 1 not passed, 2 usage or spec error, 3 internal error.
     """
     from judge.grading.grade import Options, grade
+    from judge.grading.plan import prepare
 
     problem = _catalog(problem_dirs).get(problem_id)
-    report = grade(submission, problem, Options(timeout=timeout))
+    report = grade(submission, prepare(problem), Options(timeout=timeout))
     if output_format == "json":
         from judge.report import json_format
 
@@ -131,8 +157,10 @@ def problems_list(problem_dirs: tuple[Path, ...]) -> None:
     """List every problem: id, difficulty, number of cases, title."""
     for problem in _catalog(problem_dirs).problems():
         visible = sum(1 for c in problem.cases if not c.hidden)
-        click.echo(f"{problem.id:24} {problem.difficulty:7} {len(problem.cases):3} cases "
-                   f"({visible} visible)  {problem.title}")
+        click.echo(
+            f"{problem.id:24} {problem.difficulty:7} {len(problem.cases):3} cases "
+            f"({visible} visible)  {problem.title}"
+        )
 
 
 @problems.command("show")
@@ -145,8 +173,10 @@ def problems_show(problem_id: str, problem_dirs: tuple[Path, ...]) -> None:
     click.echo(f"# {problem.title}  ({problem.id}, {problem.difficulty})\n")
     click.echo(problem.description.rstrip() + "\n")
     click.echo(f"Operations: {', '.join(problem.ops)}")
-    click.echo(f"Cases: {len(problem.cases)} ({sum(c.hidden for c in problem.cases)} hidden), "
-               f"{problem.max_score:g} points\n")
+    click.echo(
+        f"Cases: {len(problem.cases)} ({sum(c.hidden for c in problem.cases)} hidden), "
+        f"{problem.max_score:g} points\n"
+    )
     for case in problem.cases:
         if not case.hidden:
             click.echo(f"## {case.name}\n")

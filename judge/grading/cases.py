@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from judge.compare import Mismatch, compare
-from judge.engine.evaluate import evaluate
+from judge.grading.plan import PreparedCase
 from judge.grading.session import Session
 from judge.grading.verdicts import judge_outcome
 from judge.report.model import TestResult, Verdict
@@ -15,20 +15,32 @@ from judge.spec.model import Case, Problem
 SHOWN_MISMATCHES = 6
 
 
-def grade_case(case: Case, problem: Problem, session: Session, timeout: float) -> TestResult:
+def grade_case(
+    prepared: PreparedCase, problem: Problem, session: Session, timeout: float
+) -> TestResult:
     """Run the case's program in the worker and compare every named node."""
+    case = prepared.case
     outcome = session.run(case.program, timeout)
 
     def result(status: Verdict, message: str, **extra: object) -> TestResult:
         score = case.points if status is Verdict.PASSED else 0.0
-        return TestResult(case.name, "case", status, score, case.points, case.hidden,
-                          message, outcome.output, dict(extra))
+        return TestResult(
+            case.name,
+            "case",
+            status,
+            score,
+            case.points,
+            case.hidden,
+            message,
+            outcome.output,
+            dict(extra),
+        )
 
     if outcome.kind is not Kind.OK:
         verdict, message, extra = judge_outcome(outcome, timeout)
         return result(verdict, message, **extra)
     mismatches = compare(
-        evaluate(case.program),
+        prepared.reference,
         case.expect,
         outcome.data,
         outcome.grad,

@@ -9,6 +9,7 @@ from typing import Any
 
 from judge.errors import SubmissionError
 from judge.grading.cases import grade_case
+from judge.grading.plan import Plan
 from judge.grading.session import Session
 from judge.grading.verdicts import describe_exception, exception_line
 from judge.report.model import Report, Status, TestResult, Verdict, summarize
@@ -42,19 +43,24 @@ def check_submission(path: Path) -> None:
         raise SubmissionError(f"{path}: not UTF-8 text; save it as UTF-8") from None
 
 
-def grade(path: Path, problem: Problem, options: Options = Options()) -> Report:
-    """Run every test of ``problem`` on the submission at ``path`` and report."""
+def grade(path: Path, plan: Plan, options: Options = Options()) -> Report:
+    """Run every test of ``plan`` on the submission at ``path`` and report.
+
+    Make the plan once with ``judge.grading.plan.prepare(problem)`` and reuse it for
+    every submission of a batch.
+    """
+    problem = plan.problem
     check_submission(path)
     started = time.monotonic()
     timeout = options.timeout or problem.time_limit
     with Session(path, problem.entry, {}, started + options.total_timeout) as session:
         load = session.start(timeout)
         if load.error is not None:
-            return _not_loaded(path, problem, load.error, load.output,
-                               time.monotonic() - started)
-        results = [grade_case(case, problem, session, timeout) for case in problem.cases]
-    return summarize(str(path), problem.id, results, problem.max_score,
-                     time.monotonic() - started)
+            return _not_loaded(path, problem, load.error, load.output, time.monotonic() - started)
+        results = [grade_case(case, problem, session, timeout) for case in plan.cases]
+    return summarize(
+        str(path), problem.id, results, plan.max_score, time.monotonic() - started, plan.extra
+    )
 
 
 def describe_load_error(error: dict[str, Any], entry: str) -> str:
@@ -62,8 +68,10 @@ def describe_load_error(error: dict[str, Any], entry: str) -> str:
     kind = error.get("kind")
     if kind == "syntax":
         frames = error.get("frames") or [[0, ""]]
-        return (f"your file has a syntax error at line {error.get('line')}: "
-                f"{error.get('message')}\n  {frames[0][1]}")
+        return (
+            f"your file has a syntax error at line {error.get('line')}: "
+            f"{error.get('message')}\n  {frames[0][1]}"
+        )
     if kind == "entry":
         classes = error.get("classes") or []
         found = f" (it defines: {', '.join(classes)})" if classes else ""
@@ -73,12 +81,20 @@ def describe_load_error(error: dict[str, Any], entry: str) -> str:
     return f"the submission could not be loaded: {error.get('message', 'unknown reason')}"
 
 
-def _not_loaded(path: Path, problem: Problem, error: dict[str, Any], output: str,
-                duration: float) -> Report:
+def _not_loaded(
+    path: Path, problem: Problem, error: dict[str, Any], output: str, duration: float
+) -> Report:
     """A report for a submission that never loaded: every test an error, score 0."""
     tests = tuple(
-        TestResult(case.name, "case", Verdict.ERROR, 0.0, case.points, case.hidden,
-                   "not run: the submission could not be loaded")
+        TestResult(
+            case.name,
+            "case",
+            Verdict.ERROR,
+            0.0,
+            case.points,
+            case.hidden,
+            "not run: the submission could not be loaded",
+        )
         for case in problem.cases
     )
     extra: dict[str, Any] = {}
@@ -87,5 +103,14 @@ def _not_loaded(path: Path, problem: Problem, error: dict[str, Any], output: str
         extra["line"] = line
     if output:
         extra["output"] = output
-    return Report(str(path), problem.id, Status.ERROR, 0.0, problem.max_score, duration, tests,
-                  message=describe_load_error(error, problem.entry), extra=extra)
+    return Report(
+        str(path),
+        problem.id,
+        Status.ERROR,
+        0.0,
+        problem.max_score,
+        duration,
+        tests,
+        message=describe_load_error(error, problem.entry),
+        extra=extra,
+    )

@@ -54,9 +54,10 @@ class _Compiler:
                 return None
             return -inner if isinstance(node.op, ast.USub) else inner
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            if not math.isfinite(node.value):
+            value: int | float = node.value  # type: ignore[assignment]
+            if not math.isfinite(value):
                 raise ProgramError("number literals must be finite", node.lineno)
-            return node.value  # type: ignore[no-any-return]
+            return value
         return None
 
     def operand(self, node: ast.expr) -> Operand:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 # An operand is the name of a node or a number literal.
-Operand = Union[str, int, float]
+Operand = str | int | float
 
 
 @dataclass(frozen=True)

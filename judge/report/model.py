@@ -106,8 +106,11 @@ def summarize(
 ) -> Report:
     """A report whose status follows from its tests: passed only at full score."""
     score = round(sum(t.score for t in tests), 6)
-    status = Status.PASSED if score >= max_score and all(
-        t.passed or t.max_score == 0 for t in tests
-    ) else Status.FAILED
-    return Report(submission, problem, status, score, max_score, duration_s, tuple(tests),
-                  extra=extra or {})
+    status = (
+        Status.PASSED
+        if score >= max_score and all(t.passed or t.max_score == 0 for t in tests)
+        else Status.FAILED
+    )
+    return Report(
+        submission, problem, status, score, max_score, duration_s, tuple(tests), extra=extra or {}
+    )

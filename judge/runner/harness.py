@@ -14,9 +14,10 @@ later request ``{"id": n, "program": {...}}`` gets exactly one response with tha
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
 import json
-import operator
 import os
 import sys
 import time
@@ -202,8 +203,13 @@ class Worker:
         try:
             code = compile(source, self.path, "exec")
         except SyntaxError as error:
-            return {"kind": "syntax", "type": "SyntaxError", "message": error.msg or "",
-                    "line": error.lineno, "frames": [[error.lineno, (error.text or "").strip()]]}
+            return {
+                "kind": "syntax",
+                "type": "SyntaxError",
+                "message": error.msg or "",
+                "line": error.lineno,
+                "frames": [[error.lineno, (error.text or "").strip()]],
+            }
         namespace: dict[str, Any] = {"__name__": "submission", "__file__": self.path}
         try:
             exec(code, namespace)
@@ -212,9 +218,13 @@ class Worker:
         cls = namespace.get(entry)
         if not isinstance(cls, type):
             classes = sorted(k for k, v in namespace.items() if isinstance(v, type))
-            return {"kind": "entry", "type": "NameError",
-                    "message": f"no class named {entry!r} in the submission", "classes": classes,
-                    "frames": []}
+            return {
+                "kind": "entry",
+                "type": "NameError",
+                "message": f"no class named {entry!r} in the submission",
+                "classes": classes,
+                "frames": [],
+            }
         self.cls = cls
         return {}
 
@@ -242,8 +252,13 @@ class Worker:
             return {"status": "error", **describe_exception(error, self.path)}
         except Exception as error:
             return {"status": "error", **describe_exception(error, self.path)}
-        return {"status": "ok", "data": data, "grad": grad,
-                "forward_s": forward_s, "backward_s": backward_s}
+        return {
+            "status": "ok",
+            "data": data,
+            "grad": grad,
+            "forward_s": forward_s,
+            "backward_s": backward_s,
+        }
 
     def captured(self, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """Run ``call`` with the submission's prints captured into the result."""
@@ -268,14 +283,15 @@ class Worker:
             self.send({"load_error": loaded})
             return
         assert self.cls is not None
-        self.send({"ready": {"methods": method_lines(self.cls, self.path),
-                             "output": loaded["output"]}})
+        self.send(
+            {"ready": {"methods": method_lines(self.cls, self.path), "output": loaded["output"]}}
+        )
         for line in self.requests:
             request = json.loads(line)
             if request.get("exit"):
                 self.send({"bye": True})
                 return
-            result = self.captured(lambda: self.run(request["program"]))
+            result = self.captured(functools.partial(self.run, request["program"]))
             result["id"] = request["id"]
             self.send(result)
 
@@ -289,10 +305,9 @@ def lockdown(config: dict[str, Any]) -> None:
         which = getattr(resource, name, None)
         if which is None:
             continue
-        try:
+        # Not every limit exists everywhere; the judge's own timers still hold.
+        with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(which, (value, value))
-        except (ValueError, OSError):
-            pass  # not supported on this platform; the judge's own timers still hold
 
 
 def main() -> None:

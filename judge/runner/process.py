@@ -9,6 +9,7 @@ output or breaks the protocol is killed with its whole process group.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -89,8 +90,10 @@ class WorkerProcess:
             message = self._read(time.monotonic() + timeout)
         except (ProtocolError, TimeoutError, OSError) as error:
             self.kill()
-            return LoadResult({"kind": "crash", "type": "", "message": self._death(error),
-                               "frames": []}, output=self.stray_output())
+            return LoadResult(
+                {"kind": "crash", "type": "", "message": self._death(error), "frames": []},
+                output=self.stray_output(),
+            )
         if "load_error" in message:
             self.kill()
             error_info = message["load_error"]
@@ -98,8 +101,9 @@ class WorkerProcess:
         ready = message.get("ready")
         if not isinstance(ready, dict):
             self.kill()
-            return LoadResult({"kind": "crash", "type": "", "message": "worker broke protocol",
-                               "frames": []})
+            return LoadResult(
+                {"kind": "crash", "type": "", "message": "worker broke protocol", "frames": []}
+            )
         methods = {str(k): int(v) for k, v in dict(ready.get("methods", {})).items()}
         return LoadResult(None, methods, str(ready.get("output", "")))
 
@@ -120,10 +124,8 @@ class WorkerProcess:
     def kill(self) -> None:
         """Kill the worker's whole process group and clean up its directory."""
         if self.process is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
             self.process.wait()
             for closer in (getattr(self, "requests", None), self.process.stdout):
                 if closer is not None:
@@ -167,13 +169,19 @@ class WorkerProcess:
                 self.kill()
                 return Outcome(Kind.CRASHED, details={"message": "malformed result"})
             backward_s = message.get("backward_s", 0.0)
-            return Outcome(Kind.OK, data, grad, output=output,
-                           backward_s=float(backward_s) if isinstance(backward_s, float) else 0.0)
+            return Outcome(
+                Kind.OK,
+                data,
+                grad,
+                output=output,
+                backward_s=float(backward_s) if isinstance(backward_s, float) else 0.0,
+            )
         if status == "error":
             return Outcome(Kind.RAISED, details=message, output=output)
         if status == "missing":
-            return Outcome(Kind.MISSING, details={"ops": list(message.get("ops", []))},
-                           output=output)
+            return Outcome(
+                Kind.MISSING, details={"ops": list(message.get("ops", []))}, output=output
+            )
         if status == "forbidden":
             self.kill()
             return Outcome(Kind.FORBIDDEN, details=message, output=output)
@@ -181,8 +189,9 @@ class WorkerProcess:
         if status == "memory":
             return Outcome(Kind.MEMORY, output=output)
         if status == "output_limit":
-            return Outcome(Kind.CRASHED, details={"message": "printed more than 1 MiB"},
-                           output=output)
+            return Outcome(
+                Kind.CRASHED, details={"message": "printed more than 1 MiB"}, output=output
+            )
         return Outcome(Kind.CRASHED, details={"message": "worker broke protocol"}, output=output)
 
     def _write(self, message: dict[str, Any]) -> None:

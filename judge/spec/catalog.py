@@ -105,8 +105,11 @@ def check_folder(folder: Path) -> list[Problem]:
             errors.append(one)
             continue
         if problem.id in ids:
-            errors.append(SpecError(f"id {problem.id!r} is also used by {ids[problem.id]}",
-                                    Location(str(path), 1)))
+            errors.append(
+                SpecError(
+                    f"id {problem.id!r} is also used by {ids[problem.id]}", Location(str(path), 1)
+                )
+            )
         ids[problem.id] = str(path)
         errors.extend(check_expectations(problem))
         problems.append(problem)
@@ -132,9 +135,11 @@ def check_expectations(problem: Problem) -> list[SpecError]:
             for name, value in written.items():
                 if not close_enough(value, computed[name], scales[name], problem.tolerance):
                     node = yamlnodes.find(root, ["cases", index, "expect", field_name, name])
-                    errors.append(SpecError(
-                        f"case {case.name!r}: {field_name} of {name!r} is written as {value!r}, "
-                        f"but the reference engine computes {computed[name]!r}",
-                        Location(problem.path, yamlnodes.line(node)),
-                    ))
+                    errors.append(
+                        SpecError(
+                            f"case {case.name!r}: {field_name} of {name!r} is written as "
+                            f"{value!r}, but the reference engine computes {computed[name]!r}",
+                            Location(problem.path, yamlnodes.line(node)),
+                        )
+                    )
     return errors

@@ -33,7 +33,9 @@ def parse(text: str, path: str) -> tuple[Any, yaml.Node]:
     try:
         data = loader.construct_document(root)
     except yaml.YAMLError as error:
-        raise SpecError(f"invalid YAML: {error}", Location(path, root.start_mark.line + 1)) from None
+        raise SpecError(
+            f"invalid YAML: {error}", Location(path, root.start_mark.line + 1)
+        ) from None
     finally:
         loader.dispose()
     return data, root
