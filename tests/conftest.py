@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # A correct, compact Value for the ops add, mul, relu (and numbers on the right).
-GOOD_VALUE = '''
+GOOD_VALUE = """
 class Value:
     def __init__(self, data, children=()):
         self.data = data
@@ -57,7 +57,7 @@ class Value:
         self.grad = 1.0
         for node in reversed(order):
             node._backward()
-'''
+"""
 
 MINI_SPEC = """\
 id: mini

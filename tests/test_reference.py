@@ -17,7 +17,7 @@ FUNCTIONS: dict[str, Callable[[Value, Value], Value]] = {
     "add_mul": lambda x, y: x * y + x * 3.0 + 2.0,
     "sub_neg": lambda x, y: (x - y) * (-x) - 1.5,
     "div": lambda x, y: x / (y * y + 1.0) + 2.0 / (x * x + 0.5),
-    "pow": lambda x, y: (x * x + 1.0) ** 1.5 + (y ** 3) * 0.1 + x ** -2,
+    "pow": lambda x, y: (x * x + 1.0) ** 1.5 + (y**3) * 0.1 + x**-2,
     "tanh_exp": lambda x, y: (x * 0.5).tanh() * (y * 0.3).exp(),
     "log_sigmoid": lambda x, y: (x * x + 0.1).log() + (x * y).sigmoid(),
     "relu": lambda x, y: (x * y).relu() + (x + 0.25).relu() * 2.0,
@@ -25,9 +25,7 @@ FUNCTIONS: dict[str, Callable[[Value, Value], Value]] = {
     "shared": lambda x, y: (x * y) * (x * y) + x * x * x,
 }
 
-values = st.floats(min_value=-2.0, max_value=2.0, allow_nan=False).filter(
-    lambda v: abs(v) > 0.05
-)
+values = st.floats(min_value=-2.0, max_value=2.0, allow_nan=False).filter(lambda v: abs(v) > 0.05)
 
 
 def _gradient(function: Callable[[Value, Value], Value], x: float, y: float) -> tuple[float, float]:
@@ -57,7 +55,7 @@ def test_gradients_match_finite_differences(name: str, x: float, y: float) -> No
         return  # at a kink the two one-sided slopes differ
     analytic = _gradient(function, x, y)
     numeric = _finite_difference(function, x, y)
-    for a, n in zip(analytic, numeric):
+    for a, n in zip(analytic, numeric, strict=True):
         assert math.isclose(a, n, rel_tol=1e-4, abs_tol=1e-5), (analytic, numeric)
 
 

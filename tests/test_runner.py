@@ -116,7 +116,9 @@ def test_forged_result_lines_on_stdout_do_not_count(start: Callable[..., WorkerP
         ("import sys\nsys.exit(0)\n", "exception", ""),
     ],
 )
-def test_load_errors(start: Callable[..., WorkerProcess], source: str, kind: str, words: str) -> None:
+def test_load_errors(
+    start: Callable[..., WorkerProcess], source: str, kind: str, words: str
+) -> None:
     load = start(source).start(timeout=10)
     assert load.error is not None
     assert load.error["kind"] == kind

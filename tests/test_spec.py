@@ -39,11 +39,26 @@ def _error_of(path: Path) -> SpecError:
 @pytest.mark.parametrize(
     ("old", "new", "line", "words"),
     [
-        ("ops: [add, mul, relu]", "ops: [add, mull, relu]", 7, "unknown op 'mull'; did you mean 'mul'?"),
-        ("    hidden: false\n", "    hiden: false\n", 11, "unknown key 'hiden'; did you mean 'hidden'?"),
+        (
+            "ops: [add, mul, relu]",
+            "ops: [add, mull, relu]",
+            7,
+            "unknown op 'mull'; did you mean 'mul'?",
+        ),
+        (
+            "    hidden: false\n",
+            "    hiden: false\n",
+            11,
+            "unknown key 'hiden'; did you mean 'hidden'?",
+        ),
         ("      d = a + b * c", "      d = a + b * z", 16, "'z' is used before it is assigned"),
         ("      b = a * a\n", "      b = a * a - a\n", 26, "uses subtraction"),
-        ("grad: {a: 0.0,", "grad: {q: 0.0,", 21, "expects grad of 'q', which the program does not define"),
+        (
+            "grad: {a: 0.0,",
+            "grad: {q: 0.0,",
+            21,
+            "expects grad of 'q', which the program does not define",
+        ),
         ("    points: 2", "    points: two", 31, "Expected `float`, got `str`"),
         ("    topic: numbers mixed in\n", "", 29, "needs a 'topic'"),
         ("time_limit: 3", "time_limit: 0", 8, "time_limit must be a positive"),
