@@ -18,6 +18,7 @@ import contextlib
 import functools
 import io
 import json
+import numbers
 import os
 import sys
 import time
@@ -118,23 +119,20 @@ def execute(ops: list[Any], backward: str | None, cls: type) -> dict[str, Any]:
 
 
 def number(value: Any) -> Any:
-    """``value`` as a JSON number if it is a real number; else a description of it."""
+    """``value`` as a JSON number if it is a real number; else a description of it.
+
+    ints and floats pass as they are (an int too large for a float becomes an infinity);
+    other real types (numpy floats, Fractions) are converted with ``float``.  Anything
+    else (a complex, a Value, a string, a bool) is described, and the judge fails it.
+    """
     kind = type(value)
     if kind is float:
         return value
     if kind is int:
         return value if abs(value) < 1 << 1000 else float("inf") if value > 0 else float("-inf")
-    if kind is not bool and hasattr(kind, "__float__") and not hasattr(kind, "imag"):
-        try:
-            return float(value)  # numpy floats, Fractions
-        except Exception:
-            pass
-    if kind is complex or (hasattr(value, "imag") and kind is not bool):
-        try:
-            if value.imag == 0 and not isinstance(value, complex):
-                return float(value.real)
-        except Exception:
-            pass
+    if kind is not bool and isinstance(value, numbers.Real):
+        with contextlib.suppress(Exception):
+            return float(value)
     try:
         text = repr(value)[:80]
     except Exception:
