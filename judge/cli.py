@@ -73,9 +73,13 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
+        from judge.errors import UsageError
         from judge.files import write_atomic
 
-        write_atomic(output, text)
+        try:
+            write_atomic(output, text)
+        except OSError as error:
+            raise UsageError(f"cannot write {output}: {error.strerror}") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

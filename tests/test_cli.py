@@ -182,3 +182,10 @@ def test_internal_errors_exit_3_without_traceback(monkeypatch, good, mini_dir) -
     assert result.exit_code == 3
     assert "internal error: RuntimeError: boom" in result.output
     assert "Traceback" not in result.output
+
+
+def test_unwritable_output_is_a_usage_error(good: Path, mini_dir: Path) -> None:
+    args = ["run", str(good), "-p", "mini", "--problems", str(mini_dir), "-o", "/proc/none/x"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert "cannot write /proc/none/x" in result.output
