@@ -52,6 +52,27 @@ class TestResult:
     def passed(self) -> bool:
         return self.status is Verdict.PASSED
 
+    @property
+    def shown_output(self) -> str:
+        """What the submission printed, or "" for a hidden test: printing inside the
+        operators would otherwise reveal the hidden graph's values to a student."""
+        return "" if self.hidden else self.output
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TestResult:
+        """The inverse of ``Report.to_dict``'s test entries; other keys go to ``extra``."""
+        return cls(
+            str(data["name"]),
+            str(data["kind"]),
+            Verdict(data["status"]),
+            float(data["score"]),
+            float(data["max_score"]),
+            bool(data["hidden"]),
+            str(data.get("message", "")),
+            str(data.get("output", "")),
+            {k: v for k, v in data.items() if k not in _TEST_KEYS},
+        )
+
 
 @dataclass(frozen=True)
 class Report:
@@ -66,6 +87,26 @@ class Report:
     tests: tuple[TestResult, ...]
     message: str = ""  # why the run is an error, when it is one
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """The inverse of ``to_dict``: keys outside the contract's core go to ``extra``.
+
+        Raises ``KeyError``, ``ValueError`` or ``TypeError`` on a malformed dict.
+        """
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"not a {SCHEMA} report: schema {data.get('schema')!r}")
+        return cls(
+            str(data["submission"]),
+            str(data["problem"]),
+            Status(data["status"]),
+            float(data["score"]),
+            float(data["max_score"]),
+            float(data["duration_s"]),
+            tuple(TestResult.from_dict(t) for t in data["tests"]),
+            str(data.get("message", "")),
+            {k: v for k, v in data.items() if k not in _REPORT_KEYS},
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The ``judge-report/1`` JSON contract."""
@@ -94,6 +135,15 @@ class Report:
                 for t in self.tests
             ],
         }
+
+
+_REPORT_KEYS = frozenset(
+    {"schema", "submission", "problem", "status", "score", "max_score", "duration_s"}
+    | {"message", "tests"}
+)
+_TEST_KEYS = frozenset(
+    {"name", "kind", "status", "score", "max_score", "hidden", "message", "output"}
+)
 
 
 def summarize(
