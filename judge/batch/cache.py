@@ -1,0 +1,63 @@
+"""Graded results on disk, so that a batch never grades the same thing twice.
+
+A result is keyed by everything that decides it: the submission's bytes, the problem
+spec's digest, the judge's version, the grading options and the plan's extras (a
+seed, for example).  Each result is one small JSON file written atomically, as soon as
+it is known, so a batch killed at any moment resumes from what it had finished.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import judge
+from judge.files import write_atomic
+from judge.grading.grade import Options
+from judge.grading.plan import Plan
+from judge.report.model import Report
+
+
+def result_key(content: bytes, plan: Plan, options: Options) -> str:
+    """The cache key of grading ``content`` with ``plan`` and ``options`` (hex sha256).
+
+    Every field of ``Options`` is part of the key, so an option added later (a seed, a
+    sandbox level) can never make a stale result look current.
+    """
+    identity = {
+        "judge": judge.__version__,
+        "problem": plan.problem.digest,
+        "options": dataclasses.asdict(options),
+        "plan": plan.extra,
+        "submission": hashlib.sha256(content).hexdigest(),
+    }
+    encoded = json.dumps(identity, sort_keys=True, default=repr).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+class ResultCache:
+    """Reports in ``folder``, one ``<key[:2]>/<key>.json`` file each.
+
+    A file that cannot be read back as a report is treated as missing, never trusted.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Report | None:
+        """The report stored under ``key``, or None."""
+        try:
+            data: Any = json.loads(self._path(key).read_text(encoding="utf-8"))
+            return Report.from_dict(data)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def put(self, key: str, report: Report) -> None:
+        """Store ``report`` under ``key`` atomically (NaN kept: this JSON is ours alone)."""
+        write_atomic(self._path(key), json.dumps(report.to_dict()))

@@ -1,0 +1,366 @@
+"""Grade a class's submissions in parallel, from the cache where possible.
+
+Each submission is graded by ``judge.grading.grade.grade`` exactly as ``judge run``
+would, in its own worker subprocess with its own deadlines, so a hang, crash or attack
+in one never touches another.  Submissions are spread over a pool of processes rather
+than threads: on Ctrl-C a process can be interrupted in the middle of ``grade``, which
+then unwinds through its session and kills the worker it was talking to; a thread
+cannot, and would leave a hung worker behind.  (Measured on 2 cores, threads and
+processes grade equally fast: the time goes to the workers.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from judge.batch.cache import ResultCache, result_key
+from judge.batch.discover import Submission
+from judge.errors import JudgeError, SubmissionError
+from judge.grading.grade import MAX_SUBMISSION_BYTES, Options, grade
+from judge.grading.plan import Plan
+from judge.report.gradebook import Entry, Gradebook
+from judge.report.model import Report, Status, TestResult, Verdict
+
+# A pool process that dies (the judge's own side killed, say by the OOM killer) breaks
+# the whole pool; what was unfinished is retried once in a fresh pool.
+ATTEMPTS = 2
+
+OnDone = Callable[[Entry, bool], None]
+"""Called in the calling thread as each submission is done: the entry, and whether it
+came from the cache."""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch produced: the gradebook of every submission finished, and how.
+
+    When ``interrupted``, the gradebook holds only what was finished (all of it cached).
+    """
+
+    gradebook: Gradebook
+    total: int  # submissions asked for
+    graded: int  # graded in this run
+    cached: int  # taken from the cache
+    internal_errors: int  # submissions the judge itself failed on
+    interrupted: bool
+    wall_s: float
+    notes: tuple[str, ...] = ()
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class _Todo:
+    index: int
+    submission: Submission
+    key: str | None
+
+
+# What grading one submission gives back across the process boundary: plain tuples, so
+# that no exception class has to survive pickling.
+#   ("report", Report) | ("unreadable", message) | ("abort", message, exit_code)
+#   | ("internal", message) | ("cancelled",)
+_Result = tuple[Any, ...]
+
+
+def grade_batch(
+    submissions: Sequence[Submission],
+    plan: Plan,
+    options: Options | None = None,
+    *,
+    jobs: int | None = None,
+    cache: ResultCache | None = None,
+    reuse: bool = True,
+    on_done: OnDone | None = None,
+) -> BatchResult:
+    """Grade every submission with ``plan``; results come from and go to ``cache``.
+
+    ``jobs`` processes grade at once (default: every core).  ``reuse=False`` regrades
+    what the cache holds and replaces it.  Ctrl-C (or SIGTERM) stops the batch: the
+    workers are killed, what finished is kept, and the result says ``interrupted``.
+    Raises ``JudgeError`` only for a fault that would hit every submission alike (a
+    sandbox level this machine cannot provide, for example).
+    """
+    options = options or Options()
+    started = time.monotonic()
+    entries: dict[int, Entry] = {}
+    counts = {"graded": 0, "cached": 0, "internal": 0}
+    notes: list[str] = []
+
+    def finish(index: int, entry: Entry, cached: bool) -> None:
+        entries[index] = entry
+        if on_done is not None:
+            on_done(entry, cached)
+
+    def deliver(item: _Todo, result: _Result) -> None:
+        submission = item.submission
+        kind = result[0]
+        if kind == "cancelled":
+            raise KeyboardInterrupt  # a pool process was interrupted: stop them all
+        if kind == "abort":
+            error = JudgeError(result[1])
+            error.exit_code = result[2]
+            raise error
+        if kind == "report":
+            report: Report = result[1]
+            if cache is not None and item.key is not None:
+                try:
+                    cache.put(item.key, report)
+                except OSError as problem:
+                    if not any(n.startswith("results are not cached") for n in notes):
+                        notes.append(f"results are not cached: {problem}")
+        elif kind == "unreadable":
+            report = not_graded(submission.path, plan, result[1])
+        else:
+            counts["internal"] += 1
+            report = not_graded(submission.path, plan, result[1])
+        counts["graded"] += 1
+        finish(item.index, Entry(submission.name, report), False)
+
+    interrupted = False
+    with _stop_on_sigterm():
+        try:
+            todo: list[_Todo] = []
+            for index, submission in enumerate(submissions):
+                item, hit = _look_up(index, submission, plan, options, cache, reuse)
+                if hit is not None:
+                    counts["cached"] += 1
+                    finish(index, Entry(submission.name, hit), True)
+                elif submission.problem:
+                    deliver(item, ("unreadable", submission.problem))
+                else:
+                    todo.append(item)
+            workers = min(jobs or default_jobs(), len(todo))
+            if workers > 1 and not _picklable(plan, options, notes):
+                workers = 1
+            if workers <= 1:
+                for item in todo:
+                    deliver(item, _grade_one(item.submission.path, plan, options))
+            else:
+                _grade_in_pool(todo, plan, options, workers, deliver)
+        except KeyboardInterrupt:
+            interrupted = True
+    book = Gradebook(plan.problem.id, plan.max_score, tuple(entries[i] for i in sorted(entries)))
+    return BatchResult(
+        book,
+        len(submissions),
+        counts["graded"],
+        counts["cached"],
+        counts["internal"],
+        interrupted,
+        time.monotonic() - started,
+        tuple(notes),
+    )
+
+
+def _look_up(
+    index: int,
+    submission: Submission,
+    plan: Plan,
+    options: Options,
+    cache: ResultCache | None,
+    reuse: bool,
+) -> tuple[_Todo, Report | None]:
+    """The submission's cache key and its cached report, when there is one to use."""
+    if submission.problem or cache is None:
+        return _Todo(index, submission, None), None
+    try:
+        if submission.path.stat().st_size > MAX_SUBMISSION_BYTES:
+            return _Todo(index, submission, None), None  # grade() says why, quickly
+        content = submission.path.read_bytes()
+    except OSError:
+        return _Todo(index, submission, None), None  # grade() says why
+    key = result_key(content, plan, options)
+    hit = cache.get(key) if reuse else None
+    if hit is not None:
+        # The same bytes may be another student's: the report names this one.
+        hit = replace(hit, submission=str(submission.path))
+    return _Todo(index, submission, key), hit
+
+
+def not_graded(path: Path, plan: Plan, message: str) -> Report:
+    """A report for a submission that could not be graded: every test an error."""
+    tests = tuple(
+        TestResult(
+            case.name,
+            "case",
+            Verdict.ERROR,
+            0.0,
+            case.points,
+            case.hidden,
+            "not run: the submission could not be graded",
+        )
+        for case in plan.problem.cases
+    )
+    return Report(
+        str(path), plan.problem.id, Status.ERROR, 0.0, plan.max_score, 0.0, tests, message
+    )
+
+
+def _grade_one(path: Path, plan: Plan, options: Options) -> _Result:
+    """Grade one submission; every failure becomes a value, except Ctrl-C."""
+    try:
+        return ("report", grade(path, plan, options))
+    except SubmissionError as error:
+        return ("unreadable", str(error))
+    except JudgeError as error:
+        return ("abort", str(error), error.exit_code)
+    except Exception as error:
+        return (
+            "internal",
+            f"internal error in the judge: {type(error).__name__}: {error}\n"
+            f"This is a bug in judge; rerun with JUDGE_DEBUG=1 judge run {path} "
+            "for the traceback and report it.",
+        )
+
+
+def _picklable(plan: Plan, options: Options, notes: list[str]) -> bool:
+    """Whether the plan can be sent to pool processes; if not, say so and grade here."""
+    try:
+        pickle.dumps((plan, options))
+    except Exception as error:
+        notes.append(f"graded one at a time: the plan cannot be sent to other processes ({error})")
+        return False
+    return True
+
+
+# -- the pool ----------------------------------------------------------------------------
+# State of a pool process, set by its initializer.
+_pool: dict[str, Any] = {}
+
+
+def _pool_init(plan: Plan, options: Options, cancel: Any) -> None:
+    _pool.update(plan=plan, options=options, cancel=cancel, busy=False)
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Interrupt grading once; ignore the signal while idle or already unwinding, so a
+    second Ctrl-C cannot cut short the killing of a worker."""
+    if _pool.get("busy"):
+        _pool["busy"] = False
+        raise KeyboardInterrupt
+
+
+def _pool_task(path: str) -> _Result:
+    if _pool["cancel"].is_set():
+        return ("cancelled",)
+    _pool["busy"] = True
+    try:
+        return _grade_one(Path(path), _pool["plan"], _pool["options"])
+    except KeyboardInterrupt:
+        return ("cancelled",)
+    finally:
+        _pool["busy"] = False
+
+
+def _grade_in_pool(
+    todo: list[_Todo],
+    plan: Plan,
+    options: Options,
+    workers: int,
+    deliver: Callable[[_Todo, _Result], None],
+) -> None:
+    """Grade ``todo`` over ``workers`` processes, delivering each result as it comes."""
+    context = multiprocessing.get_context("spawn")  # no fork: the caller may have threads
+    attempts = dict.fromkeys((item.index for item in todo), 0)
+    remaining = todo
+    while remaining:
+        cancel = context.Event()
+        executor = ProcessPoolExecutor(
+            min(workers, len(remaining)),
+            mp_context=context,
+            initializer=_pool_init,
+            initargs=(plan, options, cancel),
+        )
+        broken: list[_Todo] = []
+        try:
+            futures = {executor.submit(_pool_task, str(t.submission.path)): t for t in remaining}
+            for future in as_completed(futures):
+                item = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken.append(item)
+                    continue
+                deliver(item, result)
+        except BaseException:
+            _stop_pool(executor, cancel)
+            raise
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+        remaining = []
+        for item in broken:
+            attempts[item.index] += 1
+            if attempts[item.index] < ATTEMPTS:
+                remaining.append(item)
+            else:
+                deliver(
+                    item,
+                    (
+                        "internal",
+                        "internal error in the judge: its grading process died while "
+                        f"grading this submission, {ATTEMPTS} times; rerun it alone with "
+                        f"judge run {item.submission.path}",
+                    ),
+                )
+
+
+def _stop_pool(executor: ProcessPoolExecutor, cancel: Any) -> None:
+    """Stop a pool at once: nothing new starts, and whatever is grading is interrupted
+    (its worker killed as its session unwinds)."""
+    with _ignoring_sigint():
+        cancel.set()
+        for child in multiprocessing.active_children():
+            if child.pid is not None:  # never 0: that would signal our own process group
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child.pid, signal.SIGINT)
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _ignoring_sigint() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while a batch runs, so ``kill`` also stops it cleanly."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
