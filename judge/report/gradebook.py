@@ -31,7 +31,10 @@ class Entry:
 
     @property
     def failed_tests(self) -> tuple[str, ...]:
-        """Names of the scoring tests that did not pass (advisory ones never count)."""
+        """Names of the scoring tests that did not pass (advisory ones never count).
+        Empty when the submission could not be graded at all: ``message`` says why."""
+        if self.report.status is Status.ERROR:
+            return ()
         return tuple(t.name for t in self.report.tests if not t.passed and t.max_score > 0)
 
     def row(self) -> dict[str, Any]:

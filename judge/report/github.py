@@ -1,0 +1,78 @@
+"""GitHub Actions annotations: ``::error file=…,line=…,title=…::message`` lines.
+
+A test that failed at a known line of the submission (the line of an exception, of the
+operator at fault) is annotated on that line; the other failures of a submission are
+gathered in one annotation on the file, since GitHub shows only ten errors per step.
+A submission that did not load gets one annotation, on its syntax error when there is
+one.  Advisory tests are warnings.  The job summary is ``judge.report.markdown``.
+
+Messages carry student text, so every value is escaped: a newline inside a message can
+never start a workflow command of its own.
+"""
+
+from __future__ import annotations
+
+from judge.report.gradebook import Gradebook
+from judge.report.model import Report, Status, TestResult
+
+
+def escape_data(text: str) -> str:
+    """Escape a command's message (after ``::``)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a property value (``file=``, ``title=``...), where ``,`` and ``:`` end it."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(kind: str, message: str, *, file: str, line: int | None, title: str) -> str:
+    """One workflow command line: ``kind`` is ``error``, ``warning`` or ``notice``."""
+    properties = [f"file={escape_property(file)}"]
+    if line is not None:
+        properties.append(f"line={line}")
+    properties.append(f"title={escape_property(title)}")
+    return f"::{kind} {','.join(properties)}::{escape_data(message)}"
+
+
+def _line(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _describe(test: TestResult) -> str:
+    return f"{test.name} [{test.status.value}]: {test.message}".rstrip(": ")
+
+
+def report_annotations(report: Report) -> list[str]:
+    """The annotations for one report; none when it passed."""
+    file, problem = report.submission, report.problem
+    if report.status is Status.ERROR and report.message:
+        line = _line(report.extra.get("line"))
+        return [command("error", report.message, file=file, line=line, title=f"{problem}")]
+    lines: list[str] = []
+    for kind, tests in (
+        ("error", [t for t in report.tests if not t.passed and t.max_score > 0]),
+        ("warning", [t for t in report.tests if not t.passed and t.max_score == 0]),
+    ):
+        by_line: dict[int | None, list[TestResult]] = {}
+        for test in tests:
+            by_line.setdefault(_line(test.extra.get("line")), []).append(test)
+        for line, group in sorted(by_line.items(), key=lambda item: item[0] or 0):
+            if len(group) == 1:
+                title = f"{problem}: {group[0].name} [{group[0].status.value}]"
+                message = group[0].message or group[0].status.value
+            else:
+                title = f"{problem}: {len(group)} tests not passed"
+                message = "\n\n".join(_describe(t) for t in group)
+            lines.append(command(kind, message, file=file, line=line, title=title))
+    return lines
+
+
+def render(report: Report) -> str:
+    """The annotations of one report, one command per line."""
+    return "".join(line + "\n" for line in report_annotations(report))
+
+
+def render_gradebook(book: Gradebook) -> str:
+    """The annotations of every submission of a batch."""
+    return "".join(line + "\n" for e in book.entries for line in report_annotations(e.report))

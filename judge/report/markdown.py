@@ -1,0 +1,163 @@
+"""GitHub-flavoured Markdown: a summary table, then the details of what did not pass.
+
+For one report, a table of its tests; for a gradebook, a table of its submissions and
+the score distribution.  It is also the GitHub job summary.  Text a student controls
+(messages, output) is escaped in tables and fenced in details, and a hidden test's
+output is never shown.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from judge.report.gradebook import Entry, Gradebook
+from judge.report.model import Report, Status, TestResult
+
+_STATUS_MARK = {Status.PASSED: "✅", Status.FAILED: "❌", Status.ERROR: "⚠️"}
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|#~])")
+_BAR_WIDTH = 30
+MAX_DETAIL = 4000  # characters of one message or output shown in the details
+
+
+def cell(text: str) -> str:
+    """``text`` safe inside a table cell: one line, no HTML, no Markdown markup."""
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False))
+    return " ".join(escaped.split())
+
+
+def fenced(text: str, info: str = "text") -> str:
+    """``text`` in a code fence longer than any run of backticks inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text.rstrip()}\n{fence}"
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_DETAIL:
+        return text
+    return text[:MAX_DETAIL] + f"\n[... {len(text) - MAX_DETAIL} more characters cut]"
+
+
+def _first_line(text: str) -> str:
+    return text.strip().split("\n", 1)[0]
+
+
+def _test_mark(test: TestResult) -> str:
+    if test.passed:
+        return "✅"
+    return "⚠️" if test.max_score == 0 else "❌"
+
+
+def _test_label(test: TestResult) -> str:
+    label = test.name + (" (hidden)" if test.hidden else "")
+    return label + (" (advisory)" if test.max_score == 0 else "")
+
+
+def _test_details(test: TestResult) -> str:
+    body = test.message
+    if test.shown_output:
+        body += "\n\nyour output:\n" + test.shown_output.rstrip()
+    return (
+        f"<details><summary>{_test_mark(test)} {html.escape(_test_label(test))}: "
+        f"{test.status.value}</summary>\n\n{fenced(_clip(body))}\n\n</details>"
+    )
+
+
+def _headline(report: Report, name: str) -> str:
+    return (
+        f"{_STATUS_MARK[report.status]} **{report.status.value.upper()}**: {cell(name)} on "
+        f"{cell(report.problem)}, score {_points(report.score)}/{_points(report.max_score)}"
+    )
+
+
+def _report_body(report: Report) -> list[str]:
+    """The table of tests and the details of those that did not pass."""
+    if report.status is Status.ERROR and report.message:
+        return [fenced(_clip(report.message))]
+    lines = ["| | Test | Score | Result |", "| --- | --- | ---: | --- |"]
+    for test in report.tests:
+        result = "passed" if test.passed else f"{test.status.value}: {_first_line(test.message)}"
+        lines.append(
+            f"| {_test_mark(test)} | {cell(_test_label(test))} | "
+            f"{_points(test.score)}/{_points(test.max_score)} | {cell(result)} |"
+        )
+    details = [_test_details(t) for t in report.tests if not t.passed]
+    return [*lines, *(["", *details] if details else [])]
+
+
+def render(report: Report) -> str:
+    """One submission: a headline, a table of its tests, details of each failure."""
+    lines = [f"### {_headline(report, report.submission)}", "", *_report_body(report)]
+    return "\n".join(lines) + "\n"
+
+
+def _entry_row(entry: Entry) -> str:
+    report = entry.report
+    if report.status is Status.ERROR:
+        why = _first_line(report.message)
+    else:
+        why = ", ".join(entry.failed_tests)
+    return (
+        f"| {cell(entry.name)} | {_STATUS_MARK[report.status]} {report.status.value} | "
+        f"{_points(report.score)}/{_points(report.max_score)} | {cell(why)} |"
+    )
+
+
+def _summary(entry: Entry) -> str:
+    """The one line (HTML, not Markdown) that opens a submission's details."""
+    report = entry.report
+    return (
+        f"{_STATUS_MARK[report.status]} {html.escape(entry.name)}: {report.status.value}, "
+        f"{_points(report.score)}/{_points(report.max_score)}"
+    )
+
+
+def distribution(book: Gradebook) -> list[str]:
+    """The score distribution as a table with bars."""
+    rows = book.distribution()
+    most = max((count for _, count in rows), default=0)
+    lines = ["| Score | Submissions | |", "| --- | ---: | --- |"]
+    for label, count in rows:
+        bar = "█" * round(_BAR_WIDTH * count / most) if most else ""
+        lines.append(f"| {label} | {count} | {bar} |")
+    return lines
+
+
+def render_gradebook(book: Gradebook) -> str:
+    """A batch: totals, a row per submission, the distribution, then the details of
+    every submission that did not pass."""
+    total = len(book.entries)
+    lines = [
+        f"## {cell(book.problem)}: {total} submission{'s' if total != 1 else ''}",
+        "",
+        f"**{book.count(Status.PASSED)} passed**, {book.count(Status.FAILED)} failed, "
+        f"{book.count(Status.ERROR)} could not be graded · mean score "
+        f"{book.mean_score:.4g}/{_points(book.max_score)} · median "
+        f"{book.median_score:.4g}/{_points(book.max_score)}",
+        "",
+        "| Student | Status | Score | Not passed |",
+        "| --- | --- | ---: | --- |",
+        *(_entry_row(entry) for entry in book.entries),
+        "",
+        "### Score distribution",
+        "",
+        *distribution(book),
+    ]
+    failing = [e for e in book.entries if e.report.status is not Status.PASSED]
+    if failing:
+        lines += ["", "### Details"]
+        for entry in failing:
+            lines += [
+                "",
+                f"<details><summary>{_summary(entry)}</summary>",
+                "",
+                *_report_body(entry.report),
+                "",
+                "</details>",
+            ]
+    return "\n".join(lines) + "\n"
