@@ -5,10 +5,11 @@ Exit codes: 0 passed, 1 not passed, 2 usage or spec error, 3 internal error.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -102,9 +103,10 @@ def cli() -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "junit", "gradescope", "github", "markdown"]),
     default="text",
     show_default=True,
+    help="github writes annotations, and a job summary to $GITHUB_STEP_SUMMARY when set.",
 )
 @click.option(
     "-o",
@@ -136,17 +138,192 @@ def run(
 
     problem = _catalog(problem_dirs).get(problem_id)
     report = grade(submission, prepare(problem), Options(timeout=timeout))
-    if output_format == "json":
-        from judge.report import json_format
-
-        text = json_format.render(report)
-    else:
+    if output_format == "text":
         from judge.report import text as text_format
 
         color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = text_format.render(report, color=color)
+    else:
+        from judge.report.formats import render_report
+
+        text = render_report(output_format, report)
+        if output_format == "github":
+            _append_step_summary(render_report("markdown", report))
     _emit(text, output)
     sys.exit(EXIT_PASSED if report.status.value == "passed" else EXIT_NOT_PASSED)
+
+
+def _append_step_summary(markdown: str) -> None:
+    """Append to GitHub's job summary when ``$GITHUB_STEP_SUMMARY`` names one."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        try:
+            with open(target, "a", encoding="utf-8") as summary:
+                summary.write(markdown + "\n")
+        except OSError as error:
+            click.echo(f"warning: cannot write the job summary {target}: {error}", err=True)
+
+
+def _check_writable(output: Path | None) -> None:
+    """Fail before grading, not after, when ``-o`` cannot be written."""
+    from judge.errors import UsageError
+
+    if output is None:
+        return
+    folder = output.parent.resolve()
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot write {output}: {folder} is not a writable folder")
+
+
+def _results_cache(no_cache: bool) -> Any:
+    """The results cache, or None (with a warning when it cannot be created)."""
+    if no_cache:
+        return None
+    from judge.batch.cache import ResultCache
+    from judge.cachedir import cache_dir
+
+    try:
+        return ResultCache(cache_dir("results"))
+    except OSError as error:
+        click.echo(f"warning: results will not be cached: {error}", err=True)
+        return None
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr when it is a terminal; otherwise silence."""
+    if not sys.stderr.isatty():
+        yield lambda entry, cached: None
+        return
+    with click.progressbar(
+        length=total,
+        label="grading",
+        file=sys.stderr,
+        show_pos=True,
+        item_show_func=lambda name: name,
+    ) as bar:
+        yield lambda entry, cached: bar.update(1, entry.name)
+
+
+@cli.command("grade")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "-p",
+    "--problem",
+    "problem_id",
+    default="basic-autograd",
+    show_default=True,
+    help="The problem to grade against (see 'judge problems list').",
+)
+@problems_option
+@click.option(
+    "--file",
+    "filename",
+    help="With one folder per student, the file to grade in each "
+    "(default: the folder's only .py file).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "csv", "json", "markdown", "junit", "gradescope", "github"]),
+    default=None,
+    help="Default: from the -o file's suffix (.csv, .json, .md, .xml), else text.  github "
+    "writes annotations, and a job summary to $GITHUB_STEP_SUMMARY when set.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the gradebook to this file (atomically) instead of standard output.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Submissions graded at once (default: every core).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.01),
+    default=None,
+    help="Seconds allowed per test (default: the problem's time_limit).",
+)
+@click.option("--regrade", is_flag=True, help="Grade again what the cache holds, and replace it.")
+@click.option("--no-cache", is_flag=True, help="Neither use nor store cached results.")
+@handle_errors
+def grade_command(
+    folder: Path,
+    problem_id: str,
+    problem_dirs: tuple[Path, ...],
+    filename: str | None,
+    output_format: str | None,
+    output: Path | None,
+    jobs: int | None,
+    timeout: float | None,
+    regrade: bool,
+    no_cache: bool,
+) -> None:
+    """Grade every submission in FOLDER: one file per student (FOLDER/NAME.py) or one
+    folder per student (FOLDER/NAME/FILE.py).
+
+    Results are cached, so grading the folder again, or after an interruption, grades
+    only what changed.  Exit status: 0 all passed, 1 some did not, 2 usage or spec
+    error, 3 internal error, 130 interrupted.
+    """
+    from judge.batch.discover import discover
+    from judge.batch.run import grade_batch
+    from judge.grading.grade import Options
+    from judge.grading.plan import prepare
+    from judge.report import gradebook_text
+    from judge.report.formats import render_gradebook
+
+    if output_format is None:
+        suffixes = {".csv": "csv", ".json": "json", ".md": "markdown", ".xml": "junit"}
+        output_format = suffixes.get(output.suffix.lower(), "text") if output else "text"
+    problem = _catalog(problem_dirs).get(problem_id)
+    submissions = discover(folder, filename)
+    _check_writable(output)
+    cache = _results_cache(no_cache)
+    with _progress_bar(len(submissions)) as progress:
+        result = grade_batch(
+            submissions,
+            prepare(problem),
+            Options(timeout=timeout),
+            jobs=jobs,
+            cache=cache,
+            reuse=not regrade,
+            on_done=progress,
+        )
+    book = result.gradebook
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if result.interrupted:
+        click.echo(
+            f"interrupted: {len(book.entries)} of {result.total} submissions done"
+            f"{' and cached' if cache is not None else ''}; no output written. "
+            "Run the same command again to finish.",
+            err=True,
+        )
+        sys.exit(130)
+    _emit(render_gradebook(output_format, book), output)
+    if output_format == "github":
+        _append_step_summary(render_gradebook("markdown", book))
+    click.echo(
+        f"{gradebook_text.summary(book)} ({result.graded} graded, {result.cached} from the "
+        f"cache, {result.wall_s:.1f} s)" + (f"; wrote {output}" if output else ""),
+        err=output is None,
+    )
+    if result.internal_errors:
+        click.echo(
+            f"error: the judge failed on {result.internal_errors} submission(s); "
+            "see their rows, and report it.",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_PASSED if book.all_passed else EXIT_NOT_PASSED)
 
 
 @cli.group()
