@@ -208,7 +208,7 @@ def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
 
 
 @cli.command("grade")
-@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "-p",
     "--problem",
@@ -255,7 +255,7 @@ def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
 @click.option("--no-cache", is_flag=True, help="Neither use nor store cached results.")
 @handle_errors
 def grade_command(
-    folder: Path,
+    paths: tuple[Path, ...],
     problem_id: str,
     problem_dirs: tuple[Path, ...],
     filename: str | None,
@@ -266,14 +266,14 @@ def grade_command(
     regrade: bool,
     no_cache: bool,
 ) -> None:
-    """Grade every submission in FOLDER: one file per student (FOLDER/NAME.py) or one
-    folder per student (FOLDER/NAME/FILE.py).
+    """Grade every submission in the folders and files PATHS.  A folder holds one file
+    per student (FOLDER/NAME.py) or one folder per student (FOLDER/NAME/FILE.py).
 
     Results are cached, so grading the folder again, or after an interruption, grades
     only what changed.  Exit status: 0 all passed, 1 some did not, 2 usage or spec
     error, 3 internal error, 130 interrupted.
     """
-    from judge.batch.discover import discover
+    from judge.batch.discover import collect
     from judge.batch.run import grade_batch
     from judge.grading.grade import Options
     from judge.grading.plan import prepare
@@ -284,7 +284,7 @@ def grade_command(
         suffixes = {".csv": "csv", ".json": "json", ".md": "markdown", ".xml": "junit"}
         output_format = suffixes.get(output.suffix.lower(), "text") if output else "text"
     problem = _catalog(problem_dirs).get(problem_id)
-    submissions = discover(folder, filename)
+    submissions = collect(list(paths), filename)
     _check_writable(output)
     cache = _results_cache(no_cache)
     with _progress_bar(len(submissions)) as progress:

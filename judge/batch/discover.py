@@ -80,8 +80,25 @@ def _from_student_folder(folder: Path, filename: str | None) -> Submission:
 
 
 def _unique_names(found: list[tuple[str, Submission]]) -> list[Submission]:
-    """Names stay unique: ``alice.py`` beside ``alice/`` are named by their entries."""
+    """Names stay unique: ``alice.py`` beside ``alice/`` are named by their entries (and
+    two folders' ``alice`` by their paths)."""
     counts: dict[str, int] = {}
     for _, submission in found:
         counts[submission.name] = counts.get(submission.name, 0) + 1
     return [Submission(entry, s.path, s.problem) if counts[s.name] > 1 else s for entry, s in found]
+
+
+def collect(paths: list[Path], filename: str | None = None) -> list[Submission]:
+    """The submissions named by ``paths``: a folder contributes what ``discover`` finds
+    in it, a file is one submission named by its path as given."""
+    if not paths:
+        raise UsageError("give at least one folder of submissions, or submission files")
+    found: list[tuple[str, Submission]] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend((str(path / s.name), s) for s in discover(path, filename))
+        elif path.is_file():
+            found.append((str(path), Submission(str(path), path)))
+        else:
+            raise UsageError(f"{path}: no such file or folder")
+    return _unique_names(found)
