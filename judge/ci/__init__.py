@@ -1,0 +1,1 @@
+"""Continuous-integration entry points: the pull-request check behind action.yml."""
