@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
+from judge.report.escape import visible
 from judge.report.gradebook import Gradebook
 
 COLUMNS = ("name", "score", "max_score", "status", "duration_s", "failed_tests", "message")
@@ -17,7 +18,8 @@ COLUMNS = ("name", "score", "max_score", "status", "duration_s", "failed_tests",
 
 def _text(value: str) -> str:
     """A text cell that no spreadsheet will evaluate (``=HYPERLINK(...)`` and kin)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    value = visible(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t") else value
 
 
 def render_gradebook(book: Gradebook) -> str:

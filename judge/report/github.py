@@ -12,6 +12,7 @@ never start a workflow command of its own.
 
 from __future__ import annotations
 
+from judge.report.escape import visible
 from judge.report.gradebook import Gradebook
 from judge.report.model import Report, Status, TestResult
 
@@ -27,12 +28,13 @@ def escape_property(text: str) -> str:
 
 
 def command(kind: str, message: str, *, file: str, line: int | None, title: str) -> str:
-    """One workflow command line: ``kind`` is ``error``, ``warning`` or ``notice``."""
-    properties = [f"file={escape_property(file)}"]
+    """One workflow command line: ``kind`` is ``error``, ``warning`` or ``notice``.
+    Control characters are spelled out first, so none reaches the log raw."""
+    properties = [f"file={escape_property(visible(file))}"]
     if line is not None:
         properties.append(f"line={line}")
-    properties.append(f"title={escape_property(title)}")
-    return f"::{kind} {','.join(properties)}::{escape_data(message)}"
+    properties.append(f"title={escape_property(visible(title))}")
+    return f"::{kind} {','.join(properties)}::{escape_data(visible(message))}"
 
 
 def _line(value: object) -> int | None:

@@ -9,21 +9,19 @@ except for hidden tests.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
+from judge.report.escape import visible
 from judge.report.gradebook import Gradebook
 from judge.report.model import Report, Status, TestResult, Verdict
 
-# Characters XML 1.0 cannot carry at all, not even escaped; a submission may print them.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _WRONG_ANSWER = {Verdict.FAILED, Verdict.FLAKY}
 
 
 def clean(text: str) -> str:
-    """``text`` with every character XML cannot hold written as ``\\xNN``."""
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """``text`` with every character XML 1.0 cannot hold, even escaped, spelled out."""
+    return visible(text)
 
 
 def _first_line(text: str) -> str:
@@ -40,7 +38,7 @@ def _testcase(suite: ET.Element, test: TestResult, report: Report, classname: st
         tag = "failure" if test.status in _WRONG_ANSWER else "error"
         detail = test.message
         if report.status is Status.ERROR and report.message:
-            detail = f"{test.message}\n{report.message}".strip()
+            detail = f"{report.message}\n\n({test.message})"  # the cause comes first
         element = ET.SubElement(
             case, tag, message=clean(_first_line(detail)), type=test.status.value
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 
+from judge.report.escape import visible
 from judge.report.gradebook import Entry, Gradebook
 from judge.report.model import Report, Status, TestResult
 
@@ -22,12 +23,13 @@ MAX_DETAIL = 4000  # characters of one message or output shown in the details
 
 def cell(text: str) -> str:
     """``text`` safe inside a table cell: one line, no HTML, no Markdown markup."""
-    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False))
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(visible(text), quote=False))
     return " ".join(escaped.split())
 
 
 def fenced(text: str, info: str = "text") -> str:
     """``text`` in a code fence longer than any run of backticks inside it."""
+    text = visible(text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{info}\n{text.rstrip()}\n{fence}"
