@@ -104,6 +104,9 @@ def grade_batch(
     entries: dict[int, Entry] = {}
     counts = {"graded": 0, "cached": 0, "internal": 0}
     notes: list[str] = []
+    # Byte-identical submissions (copies of the starter file, shared solutions) are
+    # graded once and get the same report, each in its own name.
+    twins: dict[str, list[_Todo]] = {}
 
     def finish(index: int, entry: Entry, cached: bool) -> None:
         entries[index] = entry
@@ -134,6 +137,10 @@ def grade_batch(
             report = not_graded(submission.path, plan, result[1])
         counts["graded"] += 1
         finish(item.index, Entry(submission.name, report), False)
+        for twin in twins.pop(item.key, []) if item.key is not None else []:
+            counts["cached"] += 1
+            own = replace(report, submission=str(twin.submission.path))
+            finish(twin.index, Entry(twin.submission.name, own), True)
 
     interrupted = False
     with _stop_on_sigterm():
@@ -146,7 +153,11 @@ def grade_batch(
                     finish(index, Entry(submission.name, hit), True)
                 elif submission.problem:
                     deliver(item, ("unreadable", submission.problem))
+                elif item.key is not None and item.key in twins:
+                    twins[item.key].append(item)
                 else:
+                    if item.key is not None:
+                        twins[item.key] = []
                     todo.append(item)
             workers = min(jobs or default_jobs(), len(todo))
             if workers > 1 and not _picklable(plan, options, notes):
@@ -179,8 +190,8 @@ def _look_up(
     cache: ResultCache | None,
     reuse: bool,
 ) -> tuple[_Todo, Report | None]:
-    """The submission's cache key and its cached report, when there is one to use."""
-    if submission.problem or cache is None:
+    """The submission's key and its cached report, when there is one to use."""
+    if submission.problem:
         return _Todo(index, submission, None), None
     try:
         if submission.path.stat().st_size > MAX_SUBMISSION_BYTES:
@@ -189,7 +200,7 @@ def _look_up(
     except OSError:
         return _Todo(index, submission, None), None  # grade() says why
     key = result_key(content, plan, options)
-    hit = cache.get(key) if reuse else None
+    hit = cache.get(key) if cache is not None and reuse else None
     if hit is not None:
         # The same bytes may be another student's: the report names this one.
         hit = replace(hit, submission=str(submission.path))
