@@ -120,6 +120,18 @@ def cli() -> None:
     default=None,
     help="Seconds allowed per test (default: the problem's time_limit).",
 )
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed of the random graphs (default: the problem's; the report records it).",
+)
+@click.option(
+    "--examples",
+    type=click.IntRange(min=1, max=100_000),
+    default=None,
+    help="How many random graphs to run (default: the problem's, usually 200).",
+)
 @handle_errors
 def run(
     submission: Path,
@@ -128,6 +140,8 @@ def run(
     output_format: str,
     output: Path | None,
     timeout: float | None,
+    seed: int | None,
+    examples: int | None,
 ) -> None:
     """Grade one SUBMISSION file and print its report.
 
@@ -137,7 +151,8 @@ def run(
     from judge.grading.plan import prepare
 
     problem = _catalog(problem_dirs).get(problem_id)
-    report = grade(submission, prepare(problem), Options(timeout=timeout))
+    plan = prepare(problem, seed=seed, examples=examples)
+    report = grade(submission, plan, Options(timeout=timeout))
     if output_format == "text":
         from judge.report import text as text_format
 

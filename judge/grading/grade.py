@@ -56,8 +56,16 @@ def grade(path: Path, plan: Plan, options: Options = Options()) -> Report:
     with Session(path, problem.entry, {}, started + options.total_timeout) as session:
         load = session.start(timeout)
         if load.error is not None:
-            return _not_loaded(path, problem, load.error, load.output, time.monotonic() - started)
+            skipped = _properties_not_run(plan)
+            duration = time.monotonic() - started
+            return _not_loaded(path, problem, load.error, load.output, duration, skipped)
         results = [grade_case(case, problem, session, timeout) for case in plan.cases]
+        if plan.properties is not None:  # random graphs and stress checks, after the cases
+            from judge.properties.check import run_properties
+
+            methods = session.load.methods if session.load is not None else {}
+            checks = run_properties(plan.properties, problem, session, timeout, methods, path)
+            results.extend(checks)
     return summarize(
         str(path), problem.id, results, plan.max_score, time.monotonic() - started, plan.extra
     )
@@ -81,8 +89,21 @@ def describe_load_error(error: dict[str, Any], entry: str) -> str:
     return f"the submission could not be loaded: {error.get('message', 'unknown reason')}"
 
 
+def _properties_not_run(plan: Plan) -> tuple[TestResult, ...]:
+    if plan.properties is None:
+        return ()
+    from judge.properties.check import not_run
+
+    return not_run(plan.properties, "not run: the submission could not be loaded")
+
+
 def _not_loaded(
-    path: Path, problem: Problem, error: dict[str, Any], output: str, duration: float
+    path: Path,
+    problem: Problem,
+    error: dict[str, Any],
+    output: str,
+    duration: float,
+    more: tuple[TestResult, ...] = (),
 ) -> Report:
     """A report for a submission that never loaded: every test an error, score 0."""
     tests = tuple(
@@ -97,6 +118,7 @@ def _not_loaded(
         )
         for case in problem.cases
     )
+    tests += more  # the property checks, when the problem has them
     extra: dict[str, Any] = {}
     line = error.get("line") or exception_line(error)
     if isinstance(line, int):

@@ -7,10 +7,13 @@ reference engine, so a batch of a hundred submissions pays for it once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from judge.engine.evaluate import Reference, evaluate
 from judge.spec.model import Case, Problem
+
+if TYPE_CHECKING:
+    from judge.properties.prepare import PreparedProperties
 
 
 @dataclass(frozen=True)
@@ -31,13 +34,21 @@ class Plan:
     problem: Problem
     cases: tuple[PreparedCase, ...]
     extra: dict[str, Any] = field(default_factory=dict)
+    properties: PreparedProperties | None = None  # random and stress graphs, if any
 
     @property
     def max_score(self) -> float:
         return self.problem.max_score
 
 
-def prepare(problem: Problem) -> Plan:
-    """Evaluate every case of ``problem`` on the reference engine."""
+def prepare(problem: Problem, seed: int | None = None, examples: int | None = None) -> Plan:
+    """Evaluate every case of ``problem`` on the reference engine, and load its random
+    graphs (``seed`` and ``examples`` override the spec's) and stress graphs."""
     cases = tuple(PreparedCase(case, evaluate(case.program)) for case in problem.cases)
-    return Plan(problem, cases)
+    if problem.properties is None:
+        return Plan(problem, cases)
+    from judge.properties.prepare import prepare_properties
+
+    properties = prepare_properties(problem, problem.properties, seed, examples)
+    extra = {"seed": properties.seed, "examples": properties.examples}
+    return Plan(problem, cases, extra, properties)

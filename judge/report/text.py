@@ -30,9 +30,26 @@ def _test_lines(test: TestResult, color: bool) -> list[str]:
     lines = [f"  {_paint(mark, tint, color)} {label}{status}  {_paint(score, 'dim', color)}"]
     if test.message and not test.passed:
         lines.append(textwrap.indent(test.message, "      "))
+    if not test.passed:
+        lines.extend(_explanation(test))
     if test.output and not test.passed:
         lines.append("      your output:")
         lines.append(textwrap.indent(test.output.rstrip(), "      | "))
+    return lines
+
+
+def _explanation(test: TestResult) -> list[str]:
+    """A property test's diagnosis in one sentence, and its counterexample's code."""
+    lines = []
+    diagnosis = test.extra.get("diagnosis")
+    if isinstance(diagnosis, dict):
+        where = f"{diagnosis.get('op')} ({diagnosis.get('phase')}), node {diagnosis.get('node')}"
+        sentence = f"diagnosis: {where}: {diagnosis.get('hint', '')}"
+        lines.append(textwrap.fill(sentence, 96, initial_indent=" " * 6, subsequent_indent=" " * 8))
+    example = test.extra.get("counterexample")
+    if isinstance(example, dict) and example.get("code"):
+        lines.append("      smallest failing graph:" if test.kind == "property" else "      graph:")
+        lines.append(textwrap.indent(str(example["code"]).rstrip(), " " * 8))
     return lines
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
+import zlib
 from pathlib import Path
 
 import msgspec
@@ -14,7 +16,16 @@ from judge.errors import Location, SpecError, SpecErrors
 from judge.program.compile import ProgramError, compile_program
 from judge.program.ops import OPS
 from judge.spec import yamlnodes
-from judge.spec.model import Case, CaseSpec, Expect, Problem, ProblemSpec
+from judge.spec.model import (
+    Case,
+    CaseSpec,
+    Expect,
+    Problem,
+    ProblemSpec,
+    Properties,
+    PropertiesSpec,
+    StressSpec,
+)
 
 
 def load_problem(path: Path) -> Problem:
@@ -69,6 +80,10 @@ def _allowed_fields(keys: list[str | int]) -> list[str]:
             from judge.spec.model import Tolerance
 
             struct = Tolerance
+        elif key == "properties":
+            struct = PropertiesSpec
+        elif key == "stress":
+            struct = StressSpec
     return list(struct.__struct_fields__)
 
 
@@ -109,6 +124,7 @@ class _Checker:
             case = self.case(index, case_spec)
             if case is not None:
                 cases.append(case)
+        properties = self.properties(spec.properties) if spec.properties else None
         if self.errors:
             raise self.errors[0] if len(self.errors) == 1 else SpecErrors(self.errors)
         return Problem(
@@ -124,6 +140,74 @@ class _Checker:
             cases=tuple(cases),
             path=self.where,
             digest=self.digest,
+            properties=properties,
+        )
+
+    def properties(self, spec: PropertiesSpec) -> Properties:
+        """Check the ``properties:`` section and resolve its defaults."""
+        keys: list[str | int] = ["properties"]
+        problem_ops = self.spec.ops
+        ops = spec.ops if spec.ops is not None else list(problem_ops)
+        if not ops:
+            self.error("properties.ops: list at least one op", [*keys, "ops"])
+        for index, op in enumerate(ops):
+            if op not in problem_ops:
+                self.error(
+                    f"properties.ops: {op!r} is not one of the problem's ops "
+                    f"[{', '.join(problem_ops)}]",
+                    [*keys, "ops", index],
+                )
+        if not 1 <= spec.examples <= 100_000:
+            self.error("properties.examples must be between 1 and 100000", [*keys, "examples"])
+        low_nodes, high_nodes = spec.nodes
+        if not 1 <= low_nodes <= high_nodes <= 200:
+            self.error(
+                "properties.nodes is [min, max] with 1 <= min <= max <= 200", [*keys, "nodes"]
+            )
+        low, high = spec.values
+        if not (math.isfinite(low) and math.isfinite(high) and -1000 <= low < high <= 1000):
+            self.error(
+                "properties.values is [low, high] with -1000 <= low < high <= 1000",
+                [*keys, "values"],
+            )
+        if spec.points < 0:
+            self.error("points must not be negative", [*keys, "points"])
+        seen: set[str] = set()
+        for index, check in enumerate(spec.stress):
+            where: list[str | int] = [*keys, "stress", index]
+            if check.check in seen:
+                self.error(f"stress check {check.check!r} is listed twice", where)
+            seen.add(check.check)
+            if check.points < 0:
+                self.error("points must not be negative", [*where, "points"])
+            too_big = check.check == "many-paths" and check.size > 60
+            if not 0 <= check.size <= 1_000_000 or too_big:
+                self.error(
+                    "size must be between 0 (the default) and 1000000 (60 for many-paths)",
+                    [*where, "size"],
+                )
+            if check.factor <= 0:
+                self.error("factor must be a positive number", [*where, "factor"])
+            needs = ["add", "mul"] if check.check in ("wide", "linear-time") else ["add"]
+            missing = [op for op in needs if op not in problem_ops]
+            if missing:
+                self.error(
+                    f"stress check {check.check!r} needs the ops {needs}, but the problem "
+                    f"lacks {missing}",
+                    where,
+                )
+        seed = spec.seed if spec.seed is not None else zlib.crc32(self.spec.id.encode())
+        return Properties(
+            examples=spec.examples,
+            seed=seed,
+            ops=tuple(ops),
+            min_nodes=low_nodes,
+            max_nodes=high_nodes,
+            low=float(low),
+            high=float(high),
+            numbers=spec.numbers,
+            points=spec.points,
+            stress=tuple(spec.stress),
         )
 
     def case(self, index: int, spec: CaseSpec) -> Case | None:

@@ -40,6 +40,42 @@ class CaseSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     expect: Expect | None = None
 
 
+StressCheck = Literal["deep-chain", "many-paths", "wide", "linear-time"]
+
+
+class StressSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One stress check: a big graph of a fixed shape (see judge.properties.stress).
+
+    ``size`` is its node count (levels for ``many-paths``); 0 takes the check's default.
+    ``points: 0`` makes it advisory (reported, never counted).  ``factor`` (linear-time
+    only): how many times the reference's backward time the submission may take.
+    """
+
+    check: StressCheck
+    points: float = 0.0
+    size: int = 0
+    factor: float = 10.0
+
+
+class PropertiesSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The ``properties:`` section: random-graph checks, then stress checks.
+
+    ``examples`` graphs are drawn with ``seed`` (default: derived from the problem id)
+    over ``ops`` (default: the problem's), with ``nodes`` = [min, max] nodes per graph
+    and leaves in ``values`` = [low, high]; ``numbers``: plain numbers beside Values.
+    ``points: 0`` makes the random-graph check advisory.
+    """
+
+    examples: int = 200
+    seed: int | None = None
+    ops: list[str] | None = None
+    nodes: tuple[int, int] = (2, 12)
+    values: tuple[float, float] = (-3.0, 3.0)
+    numbers: bool = True
+    points: float = 1.0
+    stress: list[StressSpec] = []
+
+
 class ProblemSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A problem as it appears in the YAML, before programs are compiled."""
 
@@ -53,6 +89,7 @@ class ProblemSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     entry: str = "Value"
     tolerance: Tolerance = Tolerance()
     time_limit: float = 5.0
+    properties: PropertiesSpec | None = None
 
 
 class Case(msgspec.Struct, frozen=True):
@@ -66,6 +103,25 @@ class Case(msgspec.Struct, frozen=True):
     program: Program
     expect: Expect
     line: int
+
+
+class Properties(msgspec.Struct, frozen=True):
+    """A problem's validated property checks (its ``properties:`` section resolved)."""
+
+    examples: int
+    seed: int
+    ops: tuple[str, ...]
+    min_nodes: int
+    max_nodes: int
+    low: float
+    high: float
+    numbers: bool
+    points: float
+    stress: tuple[StressSpec, ...]
+
+    @property
+    def max_score(self) -> float:
+        return self.points + sum(check.points for check in self.stress)
 
 
 class Problem(msgspec.Struct, frozen=True):
@@ -83,7 +139,9 @@ class Problem(msgspec.Struct, frozen=True):
     cases: tuple[Case, ...]
     path: str
     digest: str  # sha256 of the spec file, for caches and reports
+    properties: Properties | None = None
 
     @property
     def max_score(self) -> float:
-        return sum(case.points for case in self.cases)
+        checks = self.properties.max_score if self.properties is not None else 0.0
+        return sum(case.points for case in self.cases) + checks

@@ -1,0 +1,344 @@
+"""Run a problem's property checks on a submission and turn them into test results.
+
+The random-graph check runs every corpus graph.  On a failure it reruns the first
+failing graph to tell a flaky submission from a wrong one, shrinks it, locates the
+operation at fault, and looks the submission's numbers up in the library of classic
+mistakes.  Each stress check is a test of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from judge.compare import check_number, close_enough, compare
+from judge.grading.verdicts import describe_exception, judge_outcome
+from judge.properties.localise import Diagnosis, locate, method_line
+from judge.properties.mistakes import Observation, recognise
+from judge.properties.prepare import PreparedProperties
+from judge.properties.runners import Runner
+from judge.properties.shrink import Attempt, Budget, shrink
+from judge.properties.snippet import render
+from judge.properties.stress import StressGraph
+from judge.report.model import TestResult, Verdict
+from judge.runner.outcome import Kind, Outcome
+from judge.spec.model import Expect, Problem, Tolerance
+
+RANDOM_TEST = "random graphs"
+FLAKY_RERUNS = 3
+SHOWN = 6  # mismatches shown in a counterexample
+SHRINK_TIMEOUT = 1.0  # seconds per candidate graph while shrinking
+MANY_PATHS_SECONDS = 0.25  # a 21-node backward pass that takes longer walks every path
+LINEAR_SLACK = 0.05  # seconds added to the linear-time allowance, for timer noise
+_NO_EXPECT = Expect()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every check needs: the problem, where to run graphs, the time per graph,
+    and where the submission's methods are (for the report's ``line``)."""
+
+    problem: Problem
+    runner: Runner
+    timeout: float
+    methods: Mapping[str, int]
+    submission: Path | None
+
+
+def run_properties(
+    prepared: PreparedProperties,
+    problem: Problem,
+    runner: Runner,
+    timeout: float,
+    methods: Mapping[str, int] | None = None,
+    submission: Path | None = None,
+) -> list[TestResult]:
+    """The random-graph test (if the problem draws graphs), then one test per stress
+    check."""
+    context = Context(problem, runner, timeout, methods or {}, submission)
+    results = []
+    if prepared.graphs:
+        results.append(check_random(prepared, context))
+    results.extend(check_stress(graph, context) for graph in prepared.stress)
+    return results
+
+
+def _result(
+    name: str, kind: str, verdict: Verdict, points: float, message: str = "", **extra: Any
+) -> TestResult:
+    output = str(extra.pop("output", ""))
+    score = points if verdict is Verdict.PASSED else 0.0
+    return TestResult(name, kind, verdict, score, points, False, message, output, extra)
+
+
+def check_random(prepared: PreparedProperties, context: Context) -> TestResult:
+    """Run every corpus graph; on failure, explain the first failing graph."""
+    tolerance = context.problem.tolerance
+    answered: list[tuple[int, Outcome]] = []
+    failures: list[Attempt] = []
+    ran = 0
+    for index, graph in enumerate(prepared.graphs):
+        outcome = context.runner.run(graph.wire, context.timeout)
+        ran += 1
+        if outcome.kind is Kind.OK:
+            answered.append((index, outcome))
+            mismatches = compare(
+                graph.reference,
+                _NO_EXPECT,
+                outcome.data,
+                outcome.grad,
+                graph.names,
+                tolerance,
+                check_grad=True,
+            )
+            if mismatches:
+                failures.append(Attempt(graph.program, graph.reference, outcome, tuple(mismatches)))
+        else:
+            failures.append(Attempt(graph.program, graph.reference, outcome, ()))
+            if outcome.kind not in (Kind.RAISED, Kind.MISSING):
+                break  # the worker was stopped: do not pay for it again on every graph
+    points = prepared.properties.points
+    if not failures:
+        return _result(RANDOM_TEST, "property", Verdict.PASSED, points, graphs=ran)
+    first = failures[0]
+    counts = {"graphs": ran, "failed_graphs": len(failures)}
+    where = f"{len(failures)} of {ran} random graphs (seed {prepared.seed})"
+    flaky = first.shrinkable and _flaky(first, context)
+    small = shrink(first, context.runner, tolerance, min(context.timeout, SHRINK_TIMEOUT), Budget())
+    diagnosis = locate(
+        small,
+        context.runner,
+        tolerance,
+        min(context.timeout, SHRINK_TIMEOUT),
+        context.submission,
+        context.problem.entry,
+    )
+    if diagnosis is not None and small.outcome.kind is Kind.OK:
+        diagnosis = _with_mistake(diagnosis, small, prepared, answered, context)
+    extra: dict[str, Any] = {"counterexample": counterexample(small, context.problem.entry)}
+    if diagnosis is not None:
+        extra["diagnosis"] = diagnosis.to_dict()
+        line = method_line(
+            diagnosis.op, dict(context.methods), context.submission, context.problem.entry
+        )
+        if line is not None:
+            extra["line"] = line
+    verdict, message = _verdict(small, where, context)
+    if flaky:
+        verdict = Verdict.FLAKY
+        message = (
+            "different answers on two runs of the same graph: the results depend on chance "
+            "(random numbers, or the order in which a set is iterated); make them "
+            f"deterministic. In one run: {message}"
+        )
+    return _result(
+        RANDOM_TEST,
+        "property",
+        verdict,
+        points,
+        message,
+        output=small.outcome.output,
+        **extra,
+        **counts,
+    )
+
+
+def _verdict(small: Attempt, where: str, context: Context) -> tuple[Verdict, str]:
+    outcome = small.outcome
+    nodes = len(small.program.instructions)
+    smallest = f"the smallest failing graph found has {nodes} node{'s' if nodes > 1 else ''}"
+    if outcome.kind is Kind.OK:
+        what = "values (data)" if small.signature == "data" else "gradients"
+        return Verdict.FAILED, f"wrong {what} on {where}; {smallest}"
+    if outcome.kind is Kind.RAISED:
+        error = describe_exception(outcome.details).splitlines()[0]
+        return Verdict.ERROR, f"{error} on {where}; {smallest}"
+    verdict, message, _ = judge_outcome(outcome, context.timeout)
+    return verdict, f"{message} (on {where})"
+
+
+def _flaky(first: Attempt, context: Context) -> bool:
+    """Whether rerunning the first failing graph gives a different answer."""
+    for _ in range(FLAKY_RERUNS):
+        again = context.runner.run(first.program, context.timeout)
+        if _differs(first, again, context.problem.tolerance):
+            return True
+    return False
+
+
+def _differs(first: Attempt, again: Outcome, tolerance: Tolerance) -> bool:
+    before = first.outcome
+    if again.kind is not before.kind:
+        return True
+    if again.kind is Kind.RAISED:
+        return again.details.get("type") != before.details.get("type")
+    if again.kind is not Kind.OK:
+        return False
+    reference = first.reference
+    for field, scales in (("data", reference.data_scale), ("grad", reference.grad_scale)):
+        old, new = getattr(before, field), getattr(again, field)
+        for name, value in old.items():
+            a, _ = check_number(value)
+            b, _ = check_number(new.get(name))
+            if (a is None) != (b is None):
+                return True
+            if (
+                a is not None
+                and b is not None
+                and not close_enough(b, a, max(scales.get(name, 0.0), abs(a)), tolerance)
+            ):
+                return True
+    return False
+
+
+def _with_mistake(
+    diagnosis: Diagnosis,
+    small: Attempt,
+    prepared: PreparedProperties,
+    answered: Sequence[tuple[int, Outcome]],
+    context: Context,
+) -> Diagnosis:
+    """The diagnosis with the classic mistake's hint, when one explains the numbers."""
+    failing = Observation(small.program, small.reference, (small.outcome.data, small.outcome.grad))
+    others = [
+        Observation(
+            prepared.graphs[index].program,
+            prepared.graphs[index].reference,
+            (outcome.data, outcome.grad),
+        )
+        for index, outcome in answered
+    ]
+    mistake = recognise(failing, others, context.problem.tolerance)
+    if mistake is None:
+        return diagnosis
+    return dataclasses.replace(diagnosis, hint=mistake.hint, mistake=mistake.id)
+
+
+def counterexample(attempt: Attempt, entry: str) -> dict[str, Any]:
+    """The graph as a runnable snippet with what differs, for the report."""
+    outcome = attempt.outcome
+    comments: list[str] = []
+    expected: dict[str, Any] = {}
+    got: dict[str, Any] = {}
+    if outcome.kind is Kind.OK:
+        for mismatch in attempt.mismatches[:SHOWN]:
+            comments.append(mismatch.describe())
+            key = f"{mismatch.node}.{mismatch.field}"
+            expected[key] = mismatch.expected
+            value = mismatch.got
+            got[key] = value.get("repr", str(value)) if isinstance(value, dict) else value
+        if len(attempt.mismatches) > SHOWN:
+            comments.append(f"... and {len(attempt.mismatches) - SHOWN} more")
+    elif outcome.kind is Kind.RAISED:
+        error = describe_exception(outcome.details).splitlines()[0]
+        comments.append(f"raises {error}")
+        got["exception"] = error
+    elif outcome.kind is Kind.MISSING:
+        ops = list(outcome.details.get("ops", []))
+        comments.append(f"fails: your {entry} does not define what {', '.join(ops)} needs")
+        got["missing"] = ops
+    else:
+        comments.append(f"ends with: {outcome.kind.value}")
+        got["outcome"] = outcome.kind.value
+    return {
+        "code": render(attempt.program, entry, comments),
+        "nodes": len(attempt.program.instructions),
+        "expected": expected,
+        "got": got,
+    }
+
+
+# -- stress checks ----------------------------------------------------------------------
+STRESS_ADVICE = {
+    "deep-chain": "a recursive topological sort runs out of stack on a deep graph: build "
+    "the order with an explicit stack (a list) instead of recursion",
+    "many-paths": "backward() must visit each node once, not once per path",
+    "wide": "a visited *list* (`v in visited`) is slow on a wide graph: use a set",
+    "linear-time": "backward() must take time proportional to the number of nodes: use a "
+    "set for visited nodes, append then reverse (not insert(0, ...)), and visit each "
+    "node once",
+}
+
+
+def check_stress(graph: StressGraph, context: Context) -> TestResult:
+    """Run one stress graph: right numbers, and (many paths, linear time) fast enough."""
+    spec = graph.spec
+    name = f"stress: {graph.title}"
+    points = spec.points
+    outcome = context.runner.run(graph.wire, context.timeout)
+    advice = STRESS_ADVICE[spec.check]
+    base: dict[str, Any] = {"output": outcome.output}
+    if outcome.kind is not Kind.OK:
+        verdict, message, extra = judge_outcome(outcome, context.timeout)
+        got = {"outcome": outcome.kind.value}
+        if outcome.kind is Kind.RAISED:
+            got = {"exception": describe_exception(outcome.details).splitlines()[0]}
+        example = {"code": graph.code, "nodes": graph.nodes, "expected": {}, "got": got}
+        return _result(
+            name,
+            "stress",
+            verdict,
+            points,
+            f"{message}\n{advice}",
+            counterexample=example,
+            **base,
+            **extra,
+        )
+    mismatches = compare(
+        graph.reference,
+        _NO_EXPECT,
+        outcome.data,
+        outcome.grad,
+        tuple(graph.read),
+        context.problem.tolerance,
+        check_grad=True,
+    )
+    if mismatches:
+        shown = [m.describe() for m in mismatches[:SHOWN]]
+        example = {
+            "code": graph.code + "".join(f"# {line}\n" for line in shown),
+            "nodes": graph.nodes,
+            "expected": {f"{m.node}.{m.field}": m.expected for m in mismatches[:SHOWN]},
+            "got": {f"{m.node}.{m.field}": m.got for m in mismatches[:SHOWN]},
+        }
+        message = f"{len(mismatches)} wrong numbers on the {graph.title}: " + "; ".join(shown[:3])
+        return _result(
+            name, "stress", Verdict.FAILED, points, message, counterexample=example, **base
+        )
+    seconds = outcome.backward_s
+    timing = {"backward_s": round(seconds, 4)}
+    if spec.check == "many-paths" and seconds > MANY_PATHS_SECONDS:
+        message = (
+            f"backward() took {seconds:.2f} s on a graph of {graph.nodes} nodes with "
+            f"{2 ** (graph.nodes - 1):,} paths: {advice}"
+        )
+        return _result(name, "stress", Verdict.FAILED, points, message, **base, **timing)
+    if spec.check == "linear-time":
+        reference = graph.reference_backward_s
+        allowed = spec.factor * reference + LINEAR_SLACK
+        timing["reference_backward_s"] = round(reference, 4)
+        if seconds > allowed:
+            message = (
+                f"backward() took {seconds:.2f} s on {graph.nodes:,} nodes, "
+                f"{seconds / max(reference, 1e-9):.0f} times the reference's {reference:.2f} s "
+                f"(at most {spec.factor:g} times is allowed): {advice}"
+            )
+            return _result(name, "stress", Verdict.FAILED, points, message, **base, **timing)
+    return _result(name, "stress", Verdict.PASSED, points, **base)  # no timings: same report
+
+
+def not_run(prepared: PreparedProperties, message: str) -> tuple[TestResult, ...]:
+    """The property tests as errors that never ran (the submission did not load)."""
+    tests = []
+    if prepared.graphs:
+        tests.append(
+            _result(RANDOM_TEST, "property", Verdict.ERROR, prepared.properties.points, message)
+        )
+    for graph in prepared.stress:
+        tests.append(
+            _result(f"stress: {graph.title}", "stress", Verdict.ERROR, graph.spec.points, message)
+        )
+    return tuple(tests)

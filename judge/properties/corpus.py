@@ -1,0 +1,196 @@
+"""A problem's random graphs with their reference values, generated once and cached.
+
+Generating 200 graphs takes hypothesis about half a second (plus 200 ms to import it);
+a run whose corpus is cached reads one JSON file instead.  The cache key covers
+everything the graphs depend on: the graph shape the spec asks for, the seed, the
+number of examples, the source of the generator and of the reference engine, and the
+hypothesis version.  So the same seed gives the same graphs, and a changed generator
+never serves stale ones.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import json
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from judge import __version__
+from judge.cachedir import cache_dir
+from judge.engine.evaluate import Reference
+from judge.files import write_atomic
+from judge.program.model import Instruction, Program
+from judge.properties.rules import GraphShape, fair
+
+FORMAT = 1
+MAX_ATTEMPTS = 8  # hypothesis runs (each with its own seed) to collect distinct graphs
+
+_JUDGE = Path(__file__).resolve().parent.parent
+# The files whose code decides which graphs are drawn and what their reference values are.
+_SOURCES = (
+    "properties/rules.py",
+    "properties/strategies.py",
+    "properties/corpus.py",
+    "properties/stress.py",
+    "engine/reference.py",
+    "engine/evaluate.py",
+    "runner/harness.py",
+    "program/ops.py",
+)
+
+StoredOp = tuple[str, str, list[str | int | float]]
+
+
+class StoredGraph(msgspec.Struct, array_like=True, frozen=True):
+    """One graph on disk: its ops, its output, and per node (in op order) the
+    reference data, grad and their scales."""
+
+    ops: list[StoredOp]
+    backward: str
+    data: list[float]
+    grad: list[float]
+    data_scale: list[float]
+    grad_scale: list[float]
+
+
+class StoredCorpus(msgspec.Struct, frozen=True):
+    key: str
+    graphs: list[StoredGraph]
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A corpus graph: what the worker runs, and what it must answer."""
+
+    stored: StoredGraph
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(op[0] for op in self.stored.ops)
+
+    @cached_property
+    def wire(self) -> dict[str, Any]:
+        return {"ops": self.stored.ops, "backward": self.stored.backward}
+
+    @cached_property
+    def reference(self) -> Reference:
+        stored, names = self.stored, self.names
+        return Reference(
+            data=dict(zip(names, stored.data, strict=True)),
+            grad=dict(zip(names, stored.grad, strict=True)),
+            data_scale=dict(zip(names, stored.data_scale, strict=True)),
+            grad_scale=dict(zip(names, stored.grad_scale, strict=True)),
+        )
+
+    @cached_property
+    def program(self) -> Program:
+        instructions = tuple(
+            Instruction(target, op, tuple(args)) for target, op, args in self.stored.ops
+        )
+        return Program(instructions, self.stored.backward)
+
+
+def store(program: Program, reference: Reference) -> StoredGraph:
+    """The on-disk form of a graph and its reference values."""
+    names = program.nodes
+    return StoredGraph(
+        ops=[(i.target, i.op, list(i.args)) for i in program.instructions],
+        backward=program.backward or names[-1],
+        data=[reference.data[n] for n in names],
+        grad=[reference.grad[n] for n in names],
+        data_scale=[reference.data_scale[n] for n in names],
+        grad_scale=[reference.grad_scale[n] for n in names],
+    )
+
+
+@functools.cache
+def fingerprint() -> str:
+    """A digest of the code the corpus depends on, and of the hypothesis version."""
+    digest = hashlib.sha256(__version__.encode())
+    for relative in _SOURCES:
+        digest.update((_JUDGE / relative).read_bytes())
+    spec = importlib.util.find_spec("hypothesis")
+    if spec is not None and spec.origin is not None:
+        version = Path(spec.origin).with_name("version.py")
+        if version.is_file():
+            digest.update(version.read_bytes())
+    return digest.hexdigest()
+
+
+def corpus_key(shape: GraphShape, seed: int, examples: int) -> str:
+    """The cache key of the corpus for this shape, seed and size."""
+    parts = {
+        "format": FORMAT,
+        "shape": asdict(shape),
+        "seed": seed,
+        "examples": examples,
+        "code": fingerprint(),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def load_graphs(shape: GraphShape, seed: int, examples: int, label: str) -> tuple[Graph, ...]:
+    """The corpus for ``shape``, ``seed`` and ``examples``: from the cache if it is
+    there, else generated (with hypothesis) and cached.  ``label`` names the file."""
+    key = corpus_key(shape, seed, examples)
+    path = cache_dir("graphs") / f"{label}-{key[:20]}.json"
+    stored = _read(path, key)
+    if stored is None:
+        stored = generate(shape, seed, examples)
+        write_atomic(path, msgspec.json.encode(StoredCorpus(key, stored)).decode())
+    return tuple(Graph(graph) for graph in stored)
+
+
+def _read(path: Path, key: str) -> list[StoredGraph] | None:
+    try:
+        corpus = msgspec.json.decode(path.read_bytes(), type=StoredCorpus)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return corpus.graphs if corpus.key == key else None
+
+
+def generate(shape: GraphShape, seed: int, examples: int) -> list[StoredGraph]:
+    """Draw ``examples`` distinct fair graphs with hypothesis, deterministically.
+
+    Each attempt runs the ``graphs`` strategy under ``@seed`` with no example database,
+    and duplicates are dropped in order; more attempts (with derived seeds) top up the
+    corpus when one gives too few distinct graphs.
+    """
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as fixed_seed
+
+    from judge.properties.snippet import render
+    from judge.properties.strategies import graphs
+
+    found: dict[str, Program] = {}
+    for attempt in range(MAX_ATTEMPTS):
+        if len(found) >= examples:
+            break
+
+        @settings(
+            database=None,
+            max_examples=examples,
+            phases=[Phase.generate],
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            print_blob=False,
+        )
+        @fixed_seed(seed * 1_000_003 + attempt)
+        @given(graphs(shape))
+        def collect(program: Program) -> None:
+            found.setdefault(render(program), program)
+
+        collect()
+    stored = []
+    for program in list(found.values())[:examples]:
+        reference = fair(program)
+        if reference is None:  # the strategy only draws fair graphs: a bug in the judge
+            raise RuntimeError(f"the strategy drew an unfair graph:\n{render(program)}")
+        stored.append(store(program, reference))
+    return stored

@@ -1,0 +1,279 @@
+"""Name the operation at fault in a (small) failing graph, and the phase.
+
+* **forward**: the first node whose data is wrong while its inputs' data are right;
+  its operation computes the wrong value.
+* **backward**: take the wrong gradient nearest the output.  Every node that uses it
+  has a right gradient, so one of them passes a wrong gradient down, or the walk over
+  the graph is wrong.  Each user is re-run alone in the worker (its inputs as fresh
+  leaves, ``backward()`` on it): a user that is wrong alone is the operation at fault;
+  when all are right alone, the fault is in ``backward()`` itself (order, repeats,
+  accumulation).  A wrong gradient on the output itself, or on a node the output does
+  not depend on, also points at ``backward()`` or at ``__init__``.
+* **an exception**: run the graph without ``backward()``, node by node, to see which
+  operation raises; if none does, the traceback's line in the submission names the
+  method.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from judge.program.model import Instruction, Program
+from judge.program.ops import LEAF, OPS
+from judge.properties.rules import fair
+from judge.properties.runners import Runner
+from judge.properties.shrink import Attempt, judge_run
+from judge.runner.outcome import Kind
+from judge.spec.model import Tolerance
+
+BACKWARD = "backward"  # the op name given to a fault in backward() itself
+
+FORMULAS = {
+    LEAF: "x (Value(x) keeps x as its data)",
+    "add": "a + b",
+    "sub": "a - b",
+    "mul": "a * b",
+    "div": "a / b",
+    "radd": "n + a",
+    "rsub": "n - a",
+    "rmul": "n * a",
+    "rdiv": "n / a",
+    "pow": "a ** n",
+    "neg": "-a",
+    "relu": "max(a, 0)",
+    "tanh": "tanh(a)",
+    "exp": "exp(a)",
+    "log": "log(a)",
+    "sigmoid": "1 / (1 + exp(-a))",
+}
+
+SLOPES = {
+    "add": "each operand gets out.grad",
+    "sub": "a gets out.grad and b gets -out.grad",
+    "mul": "a gets b * out.grad and b gets a * out.grad",
+    "div": "a gets out.grad / b and b gets -a / b**2 * out.grad",
+    "radd": "a gets out.grad",
+    "rsub": "a gets -out.grad",
+    "rmul": "a gets n * out.grad",
+    "rdiv": "a gets -n / a**2 * out.grad",
+    "pow": "a gets n * a**(n - 1) * out.grad",
+    "neg": "a gets -out.grad",
+    "relu": "a gets out.grad where a > 0, and nothing where a <= 0",
+    "tanh": "a gets (1 - t**2) * out.grad, with t = tanh(a)",
+    "exp": "a gets exp(a) * out.grad",
+    "log": "a gets out.grad / a",
+    "sigmoid": "a gets s * (1 - s) * out.grad, with s = sigmoid(a)",
+}
+
+TRAVERSAL_HINT = (
+    "Every operation passes the right gradient when it is alone, so backward() itself is "
+    "wrong: it must visit each node the output depends on exactly once, in reverse "
+    "topological order (a node only after every node that uses it), adding (+=) into grad."
+)
+UNSEEDED_HINT = (
+    "After out.backward(), the output's own gradient must be 1: set it before walking the graph."
+)
+
+
+def method_name(op: str) -> str:
+    """The submission's method for an op name (``__init__`` for a leaf)."""
+    if op == LEAF:
+        return "__init__"
+    if op == BACKWARD:
+        return "backward"
+    return OPS[op].method
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The operation at fault and the phase; ``op`` may also be ``value`` (the
+    constructor) or ``backward`` (the backward pass itself).  ``mistake`` is the id
+    of a recognised classic mistake."""
+
+    op: str
+    phase: str  # "forward" or "backward"
+    node: str
+    hint: str
+    mistake: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "op": self.op,
+            "phase": self.phase,
+            "node": self.node,
+            "hint": self.hint,
+        }
+        if self.mistake is not None:
+            fields["mistake"] = self.mistake
+        return fields
+
+
+def forward_hint(op: str, node: str) -> str:
+    return (
+        f"{method_name(op)} computes a wrong value at node {node}: it must compute "
+        f"{FORMULAS[op]} from its operands' data."
+    )
+
+
+def backward_hint(op: str, node: str) -> str:
+    return (
+        f"The gradient that {method_name(op)} passes back from node {node} is wrong: "
+        f"{SLOPES[op]}, added (+=) to what the operand already has."
+    )
+
+
+def unreached_hint(node: str) -> str:
+    return (
+        f"The output does not depend on {node}, so {node}.grad must stay 0: start every "
+        "grad at 0, and let backward() touch only the nodes the output depends on."
+    )
+
+
+def locate(
+    failure: Attempt,
+    runner: Runner,
+    tolerance: Tolerance,
+    timeout: float,
+    submission: Path | None = None,
+    entry: str = "Value",
+) -> Diagnosis | None:
+    """The diagnosis of a failing attempt, or None when there is nothing to point at
+    (a timeout, a crash)."""
+    kind = failure.outcome.kind
+    program = failure.program
+    if kind is Kind.MISSING:
+        ops = failure.outcome.details.get("ops") or []
+        op = str(ops[0]) if ops else LEAF
+        node = next((i.target for i in program.instructions if i.op == op), program.nodes[-1])
+        hint = f"Your {entry} has no {method_name(op)}: define it to support {FORMULAS[op]}."
+        return Diagnosis(op, "forward", node, hint)
+    if kind is Kind.RAISED:
+        return _exception(failure, runner, tolerance, timeout, submission, entry)
+    if kind is not Kind.OK or not failure.mismatches:
+        return None
+    wrong_data = {m.node for m in failure.mismatches if m.field == "data"}
+    if wrong_data:
+        first = next(i for i in program.instructions if i.target in wrong_data)
+        return Diagnosis(first.op, "forward", first.target, forward_hint(first.op, first.target))
+    return _backward(failure, runner, tolerance, timeout)
+
+
+def _backward(failure: Attempt, runner: Runner, tolerance: Tolerance, timeout: float) -> Diagnosis:
+    program = failure.program
+    wrong = {m.node for m in failure.mismatches if m.field == "grad"}
+    latest = [i for i in program.instructions if i.target in wrong][-1].target
+    if latest == program.backward:
+        return Diagnosis(BACKWARD, "backward", latest, UNSEEDED_HINT)
+    users = [i for i in program.instructions if latest in i.args]
+    if not users:
+        return Diagnosis(LEAF, "backward", latest, unreached_hint(latest))
+    for user in users:
+        alone = isolate(user, failure)
+        reference = fair(alone)
+        if reference is None:
+            continue
+        result = judge_run(alone, reference, runner.run(alone, timeout), tolerance)
+        if result.signature is not None:
+            return Diagnosis(user.op, "backward", user.target, backward_hint(user.op, user.target))
+    return Diagnosis(BACKWARD, "backward", latest, TRAVERSAL_HINT)
+
+
+def isolate(user: Instruction, failure: Attempt) -> Program:
+    """``user`` alone: its Value operands as leaves holding their values, then
+    ``backward()`` on it."""
+    leaves = []
+    for name in dict.fromkeys(a for a in user.args if isinstance(a, str)):
+        leaves.append(Instruction(name, LEAF, (failure.reference.data[name],)))
+    return Program((*leaves, Instruction(user.target, user.op, user.args)), user.target)
+
+
+def _exception(
+    failure: Attempt,
+    runner: Runner,
+    tolerance: Tolerance,
+    timeout: float,
+    submission: Path | None,
+    entry: str,
+) -> Diagnosis:
+    program = failure.program
+    details = failure.outcome.details
+    what = f"{details.get('type', 'an exception')}: {details.get('message', '')}".rstrip(": ")
+    instructions = program.instructions
+    for end in range(1, len(instructions) + 1):
+        prefix = Program(instructions[:end], None)
+        outcome = runner.run(prefix, timeout)
+        if outcome.kind is Kind.RAISED:
+            culprit = instructions[end - 1]
+            hint = (
+                f"{method_name(culprit.op)} raises {what} while computing "
+                f"{FORMULAS[culprit.op]}{_exception_advice(culprit.op, details)}"
+            )
+            return Diagnosis(culprit.op, "forward", culprit.target, hint)
+        if outcome.kind is not Kind.OK:
+            break
+    op = _op_at_line(details, submission, entry)
+    node = program.backward or program.nodes[-1]
+    if op is None or op == BACKWARD:
+        hint = f"backward() raises {what}{_exception_advice(BACKWARD, details)}"
+        return Diagnosis(BACKWARD, "backward", node, hint)
+    hint = f"The backward step of {method_name(op)} raises {what}{_exception_advice(op, details)}"
+    return Diagnosis(op, "backward", node, hint)
+
+
+def _exception_advice(op: str, details: dict[str, Any]) -> str:
+    kind = details.get("type")
+    if kind == "OverflowError" and op in ("tanh", "sigmoid"):
+        return (
+            ". A formula with exp(x) overflows for large |x|: use math.tanh, or exp of "
+            "-|x| only (for sigmoid: exp(x) / (1 + exp(x)) when x < 0)."
+        )
+    if kind == "TypeError" and op in ("radd", "rsub", "rmul", "rdiv"):
+        return f". Python calls {OPS[op].method} for a number on the left; define it."
+    if kind == "RecursionError":
+        return ". Build the topological order with an explicit stack instead of recursion."
+    return "."
+
+
+def method_spans(submission: Path, entry: str) -> dict[str, tuple[int, int]]:
+    """The first and last line of each method of the entry class, read with ``ast``
+    (never executed); empty if the file does not parse."""
+    try:
+        tree = ast.parse(submission.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    spans: dict[str, tuple[int, int]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == entry:
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    spans[item.name] = (item.lineno, item.end_lineno or item.lineno)
+    return spans
+
+
+def _op_at_line(details: dict[str, Any], submission: Path | None, entry: str) -> str | None:
+    """The op whose method holds the innermost submission frame of an exception."""
+    frames = details.get("frames") or []
+    if not frames or submission is None:
+        return None
+    line = int(frames[-1][0])
+    methods = {method_name(op): op for op in (*OPS, LEAF, BACKWARD)}
+    for name, (first, last) in method_spans(submission, entry).items():
+        if first <= line <= last and name in methods:
+            return methods[name]
+    return None
+
+
+def method_line(
+    op: str, methods: dict[str, int], submission: Path | None, entry: str
+) -> int | None:
+    """The line of the method implementing ``op`` in the submission, if known."""
+    if op in methods:
+        return methods[op]
+    if submission is not None:
+        span = method_spans(submission, entry).get(method_name(op))
+        if span is not None:
+            return span[0]
+    return None

@@ -1,0 +1,54 @@
+"""Where a graph runs: the submission's worker, or one of our engines in this process.
+
+Property checks only need ``run(program, timeout) -> Outcome``; a grading ``Session``
+has it (it runs the submission in its sandboxed worker), and so does ``EngineRunner``,
+which runs an engine of our own (the reference, a broken engine) here, for tests and
+benchmarks.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Protocol
+
+from judge.program.model import Program
+from judge.runner.harness import execute, number
+from judge.runner.outcome import Kind, Outcome
+
+
+class Runner(Protocol):
+    """Runs one graph program and reports what came back."""
+
+    def run(self, program: Program | dict[str, Any], timeout: float) -> Outcome: ...
+
+
+class EngineRunner:
+    """Runs an engine class of the judge's own as if it were a submission.
+
+    Never use it for a submission: it has no sandbox and no time limit.
+    """
+
+    def __init__(self, engine: type) -> None:
+        self.engine = engine
+        self.runs = 0
+
+    def run(self, program: Program | dict[str, Any], timeout: float) -> Outcome:
+        """Build the graph, call backward, read every node (or the ``read`` ones)."""
+        self.runs += 1
+        wire: dict[str, Any] = program.to_wire() if isinstance(program, Program) else program
+        try:
+            nodes = execute(wire["ops"], None, self.engine)
+            started = time.perf_counter()
+            if wire["backward"] is not None:
+                nodes[wire["backward"]].backward()
+            backward_s = time.perf_counter() - started
+        except Exception as error:
+            details = {"type": type(error).__name__, "message": str(error), "frames": []}
+            return Outcome(Kind.RAISED, details=details)
+        read = wire.get("read") or list(nodes)
+        return Outcome(
+            Kind.OK,
+            {name: number(nodes[name].data) for name in read},
+            {name: number(nodes[name].grad) for name in read},
+            backward_s=backward_s,
+        )

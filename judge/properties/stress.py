@@ -1,0 +1,211 @@
+"""Stress graphs: shapes that break implementations which are right on small graphs.
+
+* **deep chain**: ``v = v + x`` 10,000 times.  A recursive topological sort exceeds
+  Python's recursion limit.
+* **many paths**: ``v = v + v`` 20 times: 21 nodes but 2**20 paths from the output to
+  the leaf.  A backward pass that walks every path instead of every node takes a
+  million steps (and over-counts).
+* **wide**: one leaf used by 4,096 products, summed pairwise (8,192 nodes): every node has many
+  siblings, nothing is deep.  A visited *list* (``v in list``) makes it quadratic.
+* **linear time**: 100,000 nodes in 250 layers of 200 averages, each layer mixing
+  neighbours of the one before; ``backward()`` must take at most a small multiple of
+  the reference's time.  It is only 500 deep, so a recursive sort is not penalised
+  twice.
+
+Each graph is plain data; only a sample of its nodes is read back from the worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from judge.cachedir import cache_dir
+from judge.engine.evaluate import Reference
+from judge.engine.reference import Value
+from judge.files import write_atomic
+from judge.runner.harness import execute
+from judge.spec.model import StressSpec
+
+DEFAULT_SIZES = {"deep-chain": 10_000, "many-paths": 20, "wide": 8_192, "linear-time": 100_000}
+WIDTH = 200  # nodes per layer of the linear-time graph
+SAMPLE = 40  # nodes read back from a big graph, besides leaves and the output
+
+
+@dataclass(frozen=True)
+class StressGraph:
+    """A stress check ready to run: the graph, the reference values of the nodes read
+    back, the graph written as a short loop, and (for linear time) how long the
+    reference's backward pass took on this machine."""
+
+    spec: StressSpec
+    title: str
+    wire: dict[str, Any]
+    reference: Reference
+    code: str
+    nodes: int
+    reference_backward_s: float = 0.0
+
+    @property
+    def read(self) -> list[str]:
+        return list(self.wire["read"])
+
+
+Ops = list[list[Any]]
+
+
+def _deep_chain(size: int) -> tuple[Ops, str, str]:
+    ops: Ops = [["x", "value", [0.5]], ["v0", "value", [1.0]]]
+    for i in range(1, size - 1):
+        ops.append([f"v{i}", "add", [f"v{i - 1}", "x"]])
+    code = (
+        "x = Value(0.5)\n"
+        "v = Value(1.0)\n"
+        f"for _ in range({size - 2}):\n"
+        "    v = v + x\n"
+        "v.backward()\n"
+    )
+    return ops, ops[-1][0], code
+
+
+def _many_paths(levels: int) -> tuple[Ops, str, str]:
+    ops: Ops = [["v0", "value", [1.0]]]
+    for i in range(1, levels + 1):
+        ops.append([f"v{i}", "add", [f"v{i - 1}", f"v{i - 1}"]])
+    code = f"v = Value(1.0)\nfor _ in range({levels}):\n    v = v + v\nv.backward()\n"
+    return ops, ops[-1][0], code
+
+
+def _wide(size: int) -> tuple[Ops, str, str]:
+    terms = max(2, size // 2)
+    ops: Ops = [["x", "value", [0.5]]]
+    level = []
+    for i in range(terms):
+        ops.append([f"t{i}", "mul", ["x", i % 5 + 1]])
+        level.append(f"t{i}")
+    count = 0
+    while len(level) > 1:
+        merged = []
+        for i in range(0, len(level) - 1, 2):
+            ops.append([f"s{count}", "add", [level[i], level[i + 1]]])
+            merged.append(f"s{count}")
+            count += 1
+        if len(level) % 2:
+            merged.append(level[-1])
+        level = merged
+    code = (
+        "x = Value(0.5)\n"
+        f"level = [x * (i % 5 + 1) for i in range({terms})]\n"
+        "while len(level) > 1:\n"
+        "    pairs = [level[i] + level[i + 1] for i in range(0, len(level) - 1, 2)]\n"
+        "    level = pairs + level[len(pairs) * 2 :]\n"
+        "level[0].backward()\n"
+    )
+    return ops, level[0], code
+
+
+def _layers(size: int) -> tuple[Ops, str, str]:
+    layers = max(1, (size - WIDTH) // (2 * WIDTH))
+    ops: Ops = [[f"x{j}", "value", [float(1 + j % 3)]] for j in range(WIDTH)]
+    previous = [f"x{j}" for j in range(WIDTH)]
+    for layer in range(layers):
+        current = []
+        for j in range(WIDTH):
+            total, mean = f"s{layer}_{j}", f"m{layer}_{j}"
+            ops.append([total, "add", [previous[j], previous[(j + 1) % WIDTH]]])
+            ops.append([mean, "mul", [total, 0.5]])
+            current.append(mean)
+        previous = current
+    code = (
+        f"level = [Value(float(1 + j % 3)) for j in range({WIDTH})]\n"
+        f"for _ in range({layers}):\n"
+        f"    level = [(level[j] + level[(j + 1) % {WIDTH}]) * 0.5 for j in range({WIDTH})]\n"
+        "level[0].backward()\n"
+    )
+    return ops, previous[0], code
+
+
+BUILDERS = {
+    "deep-chain": _deep_chain,
+    "many-paths": _many_paths,
+    "wide": _wide,
+    "linear-time": _layers,
+}
+
+TITLES = {
+    "deep-chain": "deep chain ({n:,} nodes)",
+    "many-paths": "many paths ({levels} levels of v = v + v)",
+    "wide": "wide graph ({n:,} nodes)",
+    "linear-time": "linear-time backward ({n:,} nodes)",
+}
+
+
+def _sample(ops: Ops, output: str) -> list[str]:
+    """The leaves, the output and an even sample of the rest (at most a few hundred)."""
+    names = [op[0] for op in ops]
+    leaves = [op[0] for op in ops if op[1] == "value"][:WIDTH]
+    step = max(1, len(names) // SAMPLE)
+    return list(dict.fromkeys([*leaves, *names[::step], output]))
+
+
+class _StoredReference(msgspec.Struct, frozen=True):
+    key: str
+    data: dict[str, float]
+    grad: dict[str, float]
+    data_scale: dict[str, float]
+    grad_scale: dict[str, float]
+
+
+def _evaluate(ops: Ops, output: str, read: list[str]) -> tuple[Reference, float]:
+    """Reference values of the ``read`` nodes and the reference's backward time (the
+    faster of two passes; the second adds to the gradients, which are read first)."""
+    nodes = execute(ops, None, Value)
+    started = time.perf_counter()
+    nodes[output].backward()
+    first = time.perf_counter() - started
+    reference = Reference(
+        data={n: nodes[n].data for n in read},
+        grad={n: nodes[n].grad for n in read},
+        data_scale={n: nodes[n].scale for n in read},
+        grad_scale={n: nodes[n].grad_scale for n in read},
+    )
+    started = time.perf_counter()
+    nodes[output].backward()
+    return reference, min(first, time.perf_counter() - started)
+
+
+def _cached_reference(ops: Ops, output: str, read: list[str], key: str) -> Reference:
+    path = cache_dir("graphs") / f"stress-{key[:20]}.json"
+    try:
+        stored = msgspec.json.decode(path.read_bytes(), type=_StoredReference)
+        if stored.key == key:
+            return Reference(stored.data, stored.grad, stored.data_scale, stored.grad_scale)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        pass
+    reference, _ = _evaluate(ops, output, read)
+    record = _StoredReference(
+        key, reference.data, reference.grad, reference.data_scale, reference.grad_scale
+    )
+    write_atomic(path, msgspec.json.encode(record).decode())
+    return reference
+
+
+def build(spec: StressSpec, fingerprint: str) -> StressGraph:
+    """The stress graph ``spec`` asks for, with its reference values (cached on disk,
+    except for linear time, whose reference timing is measured on this machine)."""
+    size = spec.size or DEFAULT_SIZES[spec.check]
+    ops, output, code = BUILDERS[spec.check](size)
+    read = _sample(ops, output)
+    wire = {"ops": ops, "backward": output, "read": read}
+    if spec.check == "linear-time":
+        reference, seconds = _evaluate(ops, output, read)
+    else:
+        key = hashlib.sha256(json.dumps([spec.check, size, fingerprint]).encode()).hexdigest()
+        reference, seconds = _cached_reference(ops, output, read, key), 0.0
+    title = TITLES[spec.check].format(n=len(ops), levels=size)
+    return StressGraph(spec, title, wire, reference, code, len(ops), seconds)
