@@ -57,9 +57,12 @@ def failure_message(case: Case, mismatches: list[Mismatch]) -> str:
     """What went wrong; for a hidden case, what kind of check, never the values."""
     wrong_data = any(m.field == "data" for m in mismatches)
     if case.hidden:
-        what = "forward values (data)" if wrong_data else "gradients"
         count = len(mismatches)
-        return f"hidden case failed: {case.topic}; {count} wrong {what}"
+        if wrong_data:
+            what = "wrong forward value (data)" if count == 1 else "wrong forward values (data)"
+        else:
+            what = "wrong gradient" if count == 1 else "wrong gradients"
+        return f"hidden case failed: {case.topic}; {count} {what}"
     shown = [m.describe() for m in mismatches[:SHOWN_MISMATCHES]]
     if len(mismatches) > SHOWN_MISMATCHES:
         shown.append(f"... and {len(mismatches) - SHOWN_MISMATCHES} more")
