@@ -16,9 +16,11 @@ from typing import Any
 
 from judge.compare import check_number, close_enough, compare
 from judge.grading.verdicts import describe_exception, judge_outcome
+from judge.program.model import Program
 from judge.properties.localise import Diagnosis, locate, method_line
 from judge.properties.mistakes import Observation, recognise
 from judge.properties.prepare import PreparedProperties
+from judge.properties.rules import fair
 from judge.properties.runners import Runner
 from judge.properties.shrink import Attempt, Budget, shrink
 from judge.properties.snippet import render
@@ -107,7 +109,14 @@ def check_random(prepared: PreparedProperties, context: Context) -> TestResult:
     counts = {"graphs": ran, "failed_graphs": len(failures)}
     where = f"{len(failures)} of {ran} random graphs (seed {prepared.seed})"
     flaky = first.shrinkable and _flaky(first, context)
-    small = shrink(first, context.runner, tolerance, min(context.timeout, SHRINK_TIMEOUT), Budget())
+    small = shrink(
+        first,
+        context.runner,
+        tolerance,
+        min(context.timeout, SHRINK_TIMEOUT),
+        Budget(),
+        frozenset(prepared.properties.ops),
+    )
     diagnosis = locate(
         small,
         context.runner,
@@ -157,7 +166,7 @@ def _verdict(small: Attempt, where: str, context: Context) -> tuple[Verdict, str
         error = describe_exception(outcome.details).splitlines()[0]
         return Verdict.ERROR, f"{error} on {where}; {smallest}"
     verdict, message, _ = judge_outcome(outcome, context.timeout)
-    return verdict, f"{message} (on {where})"
+    return verdict, f"{message}; on {where}"
 
 
 def _flaky(first: Attempt, context: Context) -> bool:
@@ -211,7 +220,18 @@ def _with_mistake(
         )
         for index, outcome in answered
     ]
-    mistake = recognise(failing, others, context.problem.tolerance)
+    tolerance = context.problem.tolerance
+
+    def probe(program: Program) -> Observation | None:
+        reference = fair(program)
+        if reference is None:
+            return None
+        outcome = context.runner.run(program, min(context.timeout, SHRINK_TIMEOUT))
+        if outcome.kind is not Kind.OK:
+            return None
+        return Observation(program, reference, (outcome.data, outcome.grad))
+
+    mistake = recognise(failing, others, tolerance, probe)
     if mistake is None:
         return diagnosis
     return dataclasses.replace(diagnosis, hint=mistake.hint, mistake=mistake.id)

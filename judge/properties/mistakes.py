@@ -7,8 +7,10 @@ entry is tested: its engine is recognised, and a correct engine never is.
 Recognition runs the broken engines here, in the judge, on graphs that are already
 small (the shrunk counterexample); an engine whose numbers depend on the order the
 graph is walked is tried under every child order of the graph.  When several engines
-fit the small graph, the one that also fits the most of the other graphs the
-submission answered wins; a mistake is named only when exactly one does.
+fit the small graph, the submission is run on variations of it (other numbers) and the
+engines that do not fit those answers drop out; if several still remain, the one that
+fits the most of the other graphs the submission answered wins.  A mistake is named
+only when exactly one is left.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ from typing import Any
 
 from judge.compare import check_number, close_enough
 from judge.engine.evaluate import Reference
-from judge.program.model import Program
+from judge.program.model import Instruction, Program
 from judge.properties.engines import Engine, StepLimit, variant
 from judge.runner.harness import execute
 from judge.spec.model import Tolerance
 
 MAX_FLIPPED = 6  # binary nodes whose child order is varied: 2**6 orders at most
 MAX_OTHERS = 100  # graphs used to choose between mistakes that fit the small graph
+MAX_PROBES = 24  # variations of the small graph run to tell mistakes apart
+PROBE_NUMBERS: tuple[int | float, ...] = (1, -1, 2, -2, 0, 3, 0.5, -0.5)
 
 
 # -- the broken engines ---------------------------------------------------------------
@@ -418,16 +422,40 @@ class Observation:
     answer: Answer
 
 
+def probes(program: Program) -> Iterator[Program]:
+    """``program`` with one number changed (to 1, -1, 2, -2, 0, 3, 0.5 or -0.5): small
+    experiments that tell apart mistakes which agree on ``program`` itself."""
+    count = 0
+    for index, instruction in enumerate(program.instructions):
+        for slot, value in enumerate(instruction.args):
+            if isinstance(value, str):
+                continue
+            for number in PROBE_NUMBERS:
+                new = float(number) if isinstance(value, float) else number
+                if repr(new) == repr(value):
+                    continue
+                args = list(instruction.args)
+                args[slot] = new
+                instructions = list(program.instructions)
+                instructions[index] = Instruction(instruction.target, instruction.op, tuple(args))
+                yield Program(tuple(instructions), program.backward)
+                count += 1
+                if count >= MAX_PROBES:
+                    return
+
+
 def recognise(
     failing: Observation,
     others: Sequence[Observation],
     tolerance: Tolerance,
+    probe: Callable[[Program], Observation | None] | None = None,
     library: Iterable[Mistake] = LIBRARY,
 ) -> Mistake | None:
     """The one mistake whose engine explains the submission, or None.
 
-    ``failing`` is the small failing graph; ``others`` are the rest of what the
-    submission answered, used to choose when several mistakes fit the small graph.
+    ``failing`` is the small failing graph.  When several mistakes fit it, ``probe``
+    (which runs the submission on a graph) runs variations of it with other numbers,
+    and ``others`` (the rest of what the submission answered) decide what is left.
     """
     reference = failing.reference
     if same_answer(failing.answer, (reference.data, reference.grad), reference, tolerance):
@@ -435,6 +463,17 @@ def recognise(
     candidates = [
         m for m in library if fits(m, failing.program, failing.answer, failing.reference, tolerance)
     ]
+    if len(candidates) > 1 and probe is not None:
+        for variation in probes(failing.program):
+            seen = probe(variation)
+            if seen is not None:
+                candidates = [
+                    m
+                    for m in candidates
+                    if fits(m, seen.program, seen.answer, seen.reference, tolerance)
+                ]
+            if len(candidates) <= 1:
+                break
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     sample = others[:MAX_OTHERS]

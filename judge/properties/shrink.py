@@ -119,16 +119,22 @@ def number_cost(value: Operand) -> float:
     return len(SIMPLE_NUMBERS) + 10 * len(text) + min(abs(float(value)), 1e6) / 1e6
 
 
-def cost(program: Program) -> tuple[int, int, int, float]:
-    """What the shrinker minimises, in order: nodes, operations, how far back the
-    operands reach (sharing an earlier node is simpler), how complicated the numbers."""
+# A number on the left is less usual than on the right: 2 * a becomes a * 2.
+COMMUTED = {"radd": "add", "rmul": "mul"}
+
+
+def cost(program: Program) -> tuple[int, int, int, int, float]:
+    """What the shrinker minimises, in order: nodes, operations, numbers on the left,
+    how far back the operands reach (sharing an earlier node is simpler), and how
+    complicated the numbers are."""
     position = {name: index for index, name in enumerate(program.nodes)}
     operations = sum(1 for i in program.instructions if i.op != LEAF)
+    reflected = sum(1 for i in program.instructions if i.op in COMMUTED)
     reach = sum(position[a] for i in program.instructions for a in i.args if isinstance(a, str))
     numbers = sum(
         number_cost(a) for i in program.instructions for a in i.args if not isinstance(a, str)
     )
-    return (len(program.instructions), operations, reach, numbers)
+    return (len(program.instructions), operations, reflected, reach, numbers)
 
 
 def _program(instructions: list[Instruction], backward: str | None) -> Program:
@@ -174,8 +180,11 @@ def _simpler_numbers(value: Operand) -> list[int | float]:
     return sorted(seen.values(), key=number_cost)
 
 
-def candidates(program: Program, reference: Reference) -> Iterator[Program]:
-    """Smaller variants of ``program``, the biggest cuts first."""
+def candidates(
+    program: Program, reference: Reference, ops: frozenset[str] = frozenset()
+) -> Iterator[Program]:
+    """Smaller variants of ``program``, the biggest cuts first; ``ops`` are the
+    operations a candidate may use besides those already in ``program``."""
     instructions = list(program.instructions)
     count = len(instructions)
     # Cut the graph after an earlier node, which becomes the output.
@@ -195,6 +204,13 @@ def candidates(program: Program, reference: Reference) -> Iterator[Program]:
         if instruction.op != LEAF:
             leaf = Instruction(instruction.target, LEAF, (reference.data[instruction.target],))
             yield _program(_with(instructions, index, leaf), program.backward)
+    # Move a number to the right of a commutative operation (2 * a becomes a * 2).
+    for index, instruction in enumerate(instructions):
+        plain = COMMUTED.get(instruction.op)
+        if plain is not None and plain in ops:
+            number, value = instruction.args
+            swapped = Instruction(instruction.target, plain, (value, number))
+            yield _program(_with(instructions, index, swapped), program.backward)
     # Let an operand be an earlier node (a + b becomes a + a).
     position = {i.target: n for n, i in enumerate(instructions)}
     for index, instruction in enumerate(instructions):
@@ -235,8 +251,10 @@ def shrink(
     tolerance: Tolerance,
     timeout: float,
     budget: Budget | None = None,
+    ops: frozenset[str] = frozenset(),
 ) -> Attempt:
-    """A smallest graph found that fails like ``start`` (``start`` itself if none)."""
+    """A smallest graph found that fails like ``start`` (``start`` itself if none);
+    candidates may also use ``ops`` (the problem's operations)."""
     signature = start.signature
     if signature is None or not start.shrinkable:
         return start
@@ -247,7 +265,7 @@ def shrink(
     while progress:
         progress = False
         best_cost = cost(best.program)
-        for candidate in candidates(best.program, best.reference):
+        for candidate in candidates(best.program, best.reference, ops):
             key = _key(candidate)
             if key in tried or cost(candidate) >= best_cost:
                 continue

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -110,7 +111,7 @@ def _wide(size: int) -> tuple[Ops, str, str]:
 
 
 def _layers(size: int) -> tuple[Ops, str, str]:
-    layers = max(1, (size - WIDTH) // (2 * WIDTH))
+    layers = max(1, math.ceil((size - WIDTH) / (2 * WIDTH)))
     ops: Ops = [[f"x{j}", "value", [float(1 + j % 3)]] for j in range(WIDTH)]
     previous = [f"x{j}" for j in range(WIDTH)]
     for layer in range(layers):
