@@ -1,30 +1,39 @@
 """The worker: loads one submission and runs graph programs on its entry class.
 
-This file runs as ``python -I -S harness.py REQUEST_FD RESPONSE_FD`` in a separate,
+This file runs as ``python -I -S -B harness.py REQUEST_FD RESPONSE_FD`` in a separate,
 locked-down process.  It imports only the standard library and never the ``judge``
 package, so nothing of the judge (expected values least of all) is in the worker's
 memory.  The judge also imports ``execute`` from here to run the same programs on its
 reference engine, so both sides interpret a program identically.
 
 Protocol: newline-delimited JSON over two private pipes.  The first request is the
-configuration; the worker answers ``{"ready": ...}`` or ``{"load_error": ...}``.  Each
-later request ``{"id": n, "program": {...}}`` gets exactly one response with that id.
-``{"exit": true}`` gets the sentinel ``{"bye": true}``.
+configuration.  The worker locks itself down (``judge/sandbox/lockdown``) and says
+which layers hold, ``{"sandbox": {"layers": [...], "missing": {...}}}``, before any
+line of the submission runs; then it answers ``{"ready": ...}`` or
+``{"load_error": ...}``.  Each later request ``{"id": n, "program": {...}}`` gets
+exactly one response with that id.  ``{"exit": true}`` gets the sentinel
+``{"bye": true}``.  A forbidden action ends the worker with a last response,
+``{"id": n, "status": "forbidden", ...}`` or a ``load_error`` of kind ``forbidden``.
 """
 
 from __future__ import annotations
 
+import _ast
 import contextlib
 import functools
 import io
 import json
+import linecache
 import numbers
 import os
 import sys
 import time
 import traceback
-from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # typing costs the worker 2 ms to import; only annotations use it
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, NoReturn
 
 # How each op is applied.  ``cls`` is the entry class, used only by the leaf.
 APPLY: dict[str, Callable[..., Any]] = {
@@ -180,37 +189,63 @@ def missing_ops(cls: type, ops: list[Any]) -> list[str]:
 
 
 class Worker:
-    """The worker's state: the channel, the submission's path and its entry class."""
+    """The worker's state: the channel, the submission's path, code and entry class."""
 
     def __init__(self, requests: Any, responses: Any) -> None:
         self.requests = requests
         self.responses = responses
         self.path = ""
+        self.code: Any = None
+        self.syntax_error: dict[str, Any] | None = None
         self.cls: type | None = None
+        self.request_id: int | None = None  # None while the submission loads
+        self.capture: Capture | None = None
 
     def send(self, message: dict[str, Any]) -> None:
         self.responses.write(json.dumps(message) + "\n")
         self.responses.flush()
 
-    def load(self, config: dict[str, Any]) -> dict[str, Any]:
-        """Execute the submission file and find its entry class."""
-        self.path = config["submission"]
-        entry = config["entry"]
-        with open(self.path, encoding="utf-8") as handle:
+    def parse(self, path: str) -> Any:
+        """Read and compile the submission; return its syntax tree (None if invalid).
+
+        Its lines are put in ``linecache`` so tracebacks never read the file again.
+        """
+        self.path = path
+        with open(path, encoding="utf-8") as handle:
             source = handle.read()
+        linecache.cache[path] = (len(source), None, source.splitlines(True), path)
         try:
-            code = compile(source, self.path, "exec")
+            # dont_inherit: the submission is compiled as written, without this file's
+            # ``from __future__`` flags.
+            tree: Any = compile(source, path, "exec", _ast.PyCF_ONLY_AST, dont_inherit=True)
+            self.code = compile(tree, path, "exec", dont_inherit=True)
         except SyntaxError as error:
-            return {
+            self.syntax_error = {
                 "kind": "syntax",
                 "type": "SyntaxError",
                 "message": error.msg or "",
                 "line": error.lineno,
                 "frames": [[error.lineno, (error.text or "").strip()]],
             }
+            return None
+        except ValueError as error:  # null bytes, on Python 3.11
+            self.syntax_error = {
+                "kind": "syntax",
+                "type": "SyntaxError",
+                "message": str(error),
+                "line": None,
+                "frames": [],
+            }
+            return None
+        return tree
+
+    def load(self, entry: str) -> dict[str, Any]:
+        """Execute the compiled submission and find its entry class."""
+        if self.syntax_error is not None:
+            return self.syntax_error
         namespace: dict[str, Any] = {"__name__": "submission", "__file__": self.path}
         try:
-            exec(code, namespace)
+            exec(self.code, namespace)
         except (Exception, SystemExit, KeyboardInterrupt) as error:
             return {"kind": "exception", **describe_exception(error, self.path)}
         cls = namespace.get(entry)
@@ -260,7 +295,7 @@ class Worker:
 
     def captured(self, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """Run ``call`` with the submission's prints captured into the result."""
-        capture = Capture()
+        capture = self.capture = Capture()
         sys.stdout = sys.stderr = capture
         try:
             result = call()
@@ -270,17 +305,62 @@ class Worker:
             result = {"status": "error", **describe_exception(error, self.path)}
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+            self.capture = None
         result["output"] = capture.text()
         return result
 
+    def forbidden(self, attempt: str, line: int | None) -> NoReturn:
+        """Answer that the submission tried something forbidden, and end the process.
+
+        Called by the sandbox's tripwires from inside the submission's call, so the
+        answer goes straight to the descriptor and nothing the submission does (an
+        ``except``, a ``finally``) runs after it.
+        """
+        text = linecache.getline(self.path, line).strip() if line else ""
+        message = attempt + (f"\n  at line {line} of your file: {text}" if line else "")
+        output = self.capture.text() if self.capture is not None else ""
+        frames = [[line, text]] if line else []
+        if self.request_id is None:
+            payload: dict[str, Any] = {
+                "load_error": {
+                    "kind": "forbidden",
+                    "type": "",
+                    "message": message,
+                    "line": line,
+                    "frames": frames,
+                    "output": output,
+                }
+            }
+        else:
+            payload = {
+                "id": self.request_id,
+                "status": "forbidden",
+                "message": message,
+                "line": line,
+                "output": output,
+            }
+        data = (json.dumps(payload) + "\n").encode()
+        fd = self.responses.fileno()
+        while data:
+            data = data[os.write(fd, data) :]
+        os._exit(0)
+
     def serve(self) -> None:
         config = json.loads(self.requests.readline())
-        lockdown(config)
-        loaded = self.captured(lambda: self.load(config))
+        settings = config.get("sandbox")
+        lockdown = load_lockdown()
+        state: dict[str, Any] = {"layers": lockdown.limit(config.get("limits", {})), "missing": {}}
+        tree = self.parse(config["submission"])
+        if settings is not None:
+            wanted = lockdown.imports.static_imports(tree) if tree is not None else []
+            workdir = os.path.dirname(self.path)
+            lockdown.confine(settings, wanted, workdir, state)
+            state["layers"] += lockdown.arm(self.path, settings, workdir, self.forbidden)
+        self.send({"sandbox": state})
+        loaded = self.captured(lambda: self.load(config["entry"]))
         if self.cls is None:
             self.send({"load_error": loaded})
             return
-        assert self.cls is not None
         self.send(
             {"ready": {"methods": method_lines(self.cls, self.path), "output": loaded["output"]}}
         )
@@ -289,23 +369,24 @@ class Worker:
             if request.get("exit"):
                 self.send({"bye": True})
                 return
+            self.request_id = request["id"]
             result = self.captured(functools.partial(self.run, request["program"]))
             result["id"] = request["id"]
             self.send(result)
 
 
-def lockdown(config: dict[str, Any]) -> None:
-    """Apply the process limits the judge asked for, before the submission loads."""
-    import resource
+def load_lockdown() -> Any:
+    """The sandbox's worker side, ``judge/sandbox/lockdown``, imported as ``lockdown``.
 
-    limits = config.get("limits", {})
-    for name, value in limits.items():
-        which = getattr(resource, name, None)
-        if which is None:
-            continue
-        # Not every limit exists everywhere; the judge's own timers still hold.
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(which, (value, value))
+    Only this directory is put on the path, and only for this import: the worker must
+    not be able to import the judge.
+    """
+    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sandbox")
+    sys.path.insert(0, folder)
+    try:
+        return __import__("lockdown")
+    finally:
+        sys.path.remove(folder)
 
 
 def main() -> None:

@@ -87,6 +87,9 @@ class WorkerProcess:
         config = {**self.config, "submission": str(copy)}
         try:
             self._write(config)
+            hello = self._read(time.monotonic() + timeout)
+            if not isinstance(hello.get("sandbox"), dict):
+                raise ProtocolError("worker broke protocol")
             message = self._read(time.monotonic() + timeout)
         except (ProtocolError, TimeoutError, OSError) as error:
             self.kill()

@@ -1,0 +1,244 @@
+"""seccomp: a system call filter against escape, written out as a small BPF program.
+
+libseccomp's Python binding needs site-packages and ``libseccomp.so``, neither of which
+the isolated worker has, so the filter is built here: a deny-list over the default
+"allow", because the system calls CPython and libc make vary by version and an
+allow-list tuned on one machine would kill correct submissions on another.  What it
+denies is what an escape needs and a Value class never does:
+
+* new programs and processes: ``execve``, ``fork``, ``clone`` without ``CLONE_THREAD``
+  (``clone3`` answers ENOSYS, so libc falls back to ``clone`` for threads);
+* signals and limits aimed at any other process; ``ptrace`` and reading other
+  processes' memory;
+* every socket;
+* opening files for writing, and every call that creates, removes, renames or changes
+  a file (the second wall behind Landlock, and the only one where Landlock is absent);
+* namespaces, mounts, keyrings, BPF, io_uring (whose requests bypass seccomp), kernel
+  modules and the like.
+
+A denied call fails with EPERM (the submission sees a ``PermissionError``); a call from
+another architecture's ABI kills the process.  Linux on x86-64 and arm64 only.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import struct
+
+from . import syscalls
+
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = syscalls.PR_SET_SECCOMP, 2
+RET_KILL_PROCESS = 0x80000000
+RET_ERRNO = 0x00050000
+RET_ALLOW = 0x7FFF0000
+X32_SYSCALL_BIT = 0x40000000
+CLONE_THREAD = 0x00010000
+# O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | __O_TMPFILE (same on both ABIs).
+OPEN_WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000 | 0o2000 | 0o20000000
+
+# BPF opcodes (<linux/filter.h>).
+LD_ABS_W = 0x20  # BPF_LD | BPF_W | BPF_ABS
+JEQ = 0x15  # BPF_JMP | BPF_JEQ | BPF_K
+JGE = 0x35  # BPF_JMP | BPF_JGE | BPF_K
+JSET = 0x45  # BPF_JMP | BPF_JSET | BPF_K
+RET = 0x06  # BPF_RET | BPF_K
+
+# struct seccomp_data: int nr; u32 arch; u64 instruction_pointer; u64 args[6].
+NR_OFFSET, ARCH_OFFSET, ARGS_OFFSET = 0, 4, 16
+
+ARCHES = {  # os.uname().machine -> AUDIT_ARCH_*
+    "x86_64": 0xC000003E,
+    "aarch64": 0xC00000B7,
+}
+
+Numbers = tuple[int | None, int | None]
+
+# name: (x86_64, aarch64); None where the architecture lacks the call.  Numbers from
+# <asm/unistd_64.h> and <asm-generic/unistd.h>; calls added since 6.6 share one number.
+DENIED: dict[str, Numbers] = {
+    # processes and programs
+    "execve": (59, 221),
+    "execveat": (322, 281),
+    "fork": (57, None),
+    "vfork": (58, None),
+    "ptrace": (101, 117),
+    "process_vm_readv": (310, 270),
+    "process_vm_writev": (311, 271),
+    "process_madvise": (440, 440),
+    "pidfd_open": (434, 434),
+    "pidfd_send_signal": (424, 424),
+    "pidfd_getfd": (438, 438),
+    "setpriority": (141, 140),
+    "sched_setaffinity": (203, 122),
+    "sched_setscheduler": (144, 119),
+    "sched_setparam": (142, 118),
+    "ioprio_set": (251, 30),
+    "migrate_pages": (256, 238),
+    "move_pages": (279, 239),
+    "personality": (135, 92),
+    # namespaces, mounts and kernel facilities
+    "setns": (308, 268),
+    "unshare": (272, 97),
+    "mount": (165, 40),
+    "umount2": (166, 39),
+    "pivot_root": (155, 41),
+    "chroot": (161, 51),
+    "move_mount": (429, 429),
+    "open_tree": (428, 428),
+    "open_tree_attr": (467, 467),
+    "fsopen": (430, 430),
+    "fsconfig": (431, 431),
+    "fsmount": (432, 432),
+    "fspick": (433, 433),
+    "mount_setattr": (442, 442),
+    "keyctl": (250, 219),
+    "add_key": (248, 217),
+    "request_key": (249, 218),
+    "bpf": (321, 280),
+    "perf_event_open": (298, 241),
+    "userfaultfd": (323, 282),
+    "io_uring_setup": (425, 425),
+    "io_uring_enter": (426, 426),
+    "io_uring_register": (427, 427),
+    "init_module": (175, 105),
+    "finit_module": (313, 273),
+    "delete_module": (176, 106),
+    "kexec_load": (246, 104),
+    "kexec_file_load": (320, 294),
+    "reboot": (169, 142),
+    "syslog": (103, 116),
+    "quotactl": (179, 60),
+    "quotactl_fd": (443, 443),
+    "name_to_handle_at": (303, 264),
+    "open_by_handle_at": (304, 265),
+    "fanotify_init": (300, 262),
+    "acct": (163, 89),
+    "swapon": (167, 224),
+    "swapoff": (168, 225),
+    # sockets
+    "socket": (41, 198),
+    "socketpair": (53, 199),
+    "connect": (42, 203),
+    "bind": (49, 200),
+    "listen": (50, 201),
+    "accept": (43, 202),
+    "accept4": (288, 242),
+    # changes to the file system
+    "creat": (85, None),
+    "mkdir": (83, None),
+    "mkdirat": (258, 34),
+    "rmdir": (84, None),
+    "unlink": (87, None),
+    "unlinkat": (263, 35),
+    "rename": (82, None),
+    "renameat": (264, 38),
+    "renameat2": (316, 276),
+    "link": (86, None),
+    "linkat": (265, 37),
+    "symlink": (88, None),
+    "symlinkat": (266, 36),
+    "chmod": (90, None),
+    "fchmod": (91, 52),
+    "fchmodat": (268, 53),
+    "fchmodat2": (452, 452),
+    "chown": (92, None),
+    "fchown": (93, 55),
+    "lchown": (94, None),
+    "fchownat": (260, 54),
+    "truncate": (76, 45),
+    "ftruncate": (77, 46),
+    "fallocate": (285, 47),
+    "mknod": (133, None),
+    "mknodat": (259, 33),
+    "utime": (132, None),
+    "utimes": (235, None),
+    "utimensat": (280, 88),
+    "futimesat": (261, None),
+    "setxattr": (188, 5),
+    "lsetxattr": (189, 6),
+    "fsetxattr": (190, 7),
+    "setxattrat": (463, 463),
+    "removexattr": (197, 14),
+    "lremovexattr": (198, 15),
+    "fremovexattr": (199, 16),
+    "removexattrat": (466, 466),
+    "file_setattr": (469, 469),
+}
+# Calls that answer ENOSYS, so libc falls back to a call the filter can inspect.
+UNSUPPORTED: dict[str, Numbers] = {"clone3": (435, 435), "openat2": (437, 437)}
+# Calls allowed only when their first argument is this process (or 0, for prlimit64).
+SELF_ONLY: dict[str, Numbers] = {
+    "kill": (62, 129),
+    "tkill": (200, 130),
+    "tgkill": (234, 131),
+    "rt_sigqueueinfo": (129, 138),
+    "rt_tgsigqueueinfo": (297, 240),
+}
+PRLIMIT64: Numbers = (302, 261)
+CLONE: Numbers = (56, 220)
+# Opening calls and the index of their flags argument.
+OPENS: dict[str, tuple[Numbers, int]] = {"open": ((2, None), 1), "openat": ((257, 56), 2)}
+
+
+def supported(machine: str) -> bool:
+    """Whether a filter is written for this machine architecture."""
+    return machine in ARCHES
+
+
+def _op(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
+    return struct.pack("=HBBI", code, jt, jf, k)
+
+
+def _arg(index: int) -> bytes:
+    """Load the low 32 bits of argument ``index`` (little-endian)."""
+    return _op(LD_ABS_W, ARGS_OFFSET + 8 * index)
+
+
+def program(machine: str, pid: int) -> list[bytes]:
+    """The filter's BPF instructions for ``machine``, with ``pid`` as "this process"."""
+    column = 0 if machine == "x86_64" else 1
+    deny = _op(RET, RET_ERRNO | errno.EPERM)
+    allow = _op(RET, RET_ALLOW)
+    code = [
+        _op(LD_ABS_W, ARCH_OFFSET),
+        _op(JEQ, ARCHES[machine], jt=1),
+        _op(RET, RET_KILL_PROCESS),
+        _op(LD_ABS_W, NR_OFFSET),
+    ]
+    if machine == "x86_64":
+        code += [_op(JGE, X32_SYSCALL_BIT, jf=1), deny]
+
+    def when(numbers: Numbers, block: list[bytes]) -> None:
+        """Run ``block`` (which must return) for this call; skip it for any other."""
+        number = numbers[column]
+        if number is not None:
+            code.extend([_op(JEQ, number, jf=len(block)), *block])
+
+    for numbers in DENIED.values():
+        when(numbers, [deny])
+    for numbers in UNSUPPORTED.values():
+        when(numbers, [_op(RET, RET_ERRNO | errno.ENOSYS)])
+    when(CLONE, [_arg(0), _op(JSET, CLONE_THREAD, jf=1), allow, deny])  # threads only
+    for numbers in SELF_ONLY.values():
+        when(numbers, [_arg(0), _op(JEQ, pid, jf=1), allow, deny])
+    when(PRLIMIT64, [_arg(0), _op(JEQ, 0, jt=1), _op(JEQ, pid, jf=1), allow, deny])
+    for numbers, flags_index in OPENS.values():
+        when(numbers, [_arg(flags_index), _op(JSET, OPEN_WRITE_FLAGS, jt=1), allow, deny])
+    code.append(allow)
+    return code
+
+
+def install(machine: str) -> None:
+    """Install the filter on this process (and any thread it starts later).
+
+    Raises ``OSError`` when seccomp is unavailable or the machine is not supported.
+    """
+    if not supported(machine):
+        raise OSError(errno.ENOTSUP, f"no seccomp filter is written for {machine}")
+    code = program(machine, os.getpid())
+    instructions = syscalls.Buffer(b"".join(code))
+    # struct sock_fprog: unsigned short len; (padding); struct sock_filter *filter.
+    fprog = syscalls.Buffer(struct.pack("=H6xQ", len(code), instructions.address))
+    syscalls.no_new_privileges()
+    syscalls.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, fprog)
