@@ -322,7 +322,8 @@ LIBRARY: tuple[Mistake, ...] = (
         "sigmoid(x) = 1 / (1 + exp(-x)) (and exp(x) / (1 + exp(x)) for x < 0).",
         _override(
             "SigmoidForwardSign",
-            forward={"sigmoid": lambda x: 1.0 / (1.0 + math.exp(x)) if x >= 0 else _sig(x)},
+            # 1 / (1 + exp(x)) for x >= 0, written as sigmoid(-x) so that it cannot overflow
+            forward={"sigmoid": lambda x: _sig(-x) if x >= 0 else _sig(x)},
         ),
     ),
     Mistake(

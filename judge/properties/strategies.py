@@ -15,6 +15,7 @@ operation's safe range, so drawing never needs to filter.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -27,6 +28,7 @@ from judge.properties.rules import GraphBuilder, GraphShape, fair
 Draw = Callable[[st.SearchStrategy[object]], object]
 
 
+@functools.cache
 def leaf_numbers(low: float, high: float) -> st.SearchStrategy[int | float]:
     """Numbers for ``Value(x)``: integers, multiples of 0.25 and two-decimal floats in
     ``[low, high]``.  Shrinks toward integers, then toward 0."""
@@ -36,24 +38,28 @@ def leaf_numbers(low: float, high: float) -> st.SearchStrategy[int | float]:
     return st.one_of(ints, quarters, decimals)
 
 
+@functools.cache
 def operand_numbers() -> st.SearchStrategy[int | float]:
     """Plain numbers beside a Value (``a + 2``, ``3 * a``): small integers and halves in
     [-2, 10], 0 included (``a * 0`` makes an exact 0).  Shrinks toward 2."""
     return st.sampled_from([2, 1, 3, -1, 0.5, -2, 0, 1.5, -0.5, 10])
 
 
+@functools.cache
 def exponents() -> st.SearchStrategy[int | float]:
     """Exponents for ``a ** n``: integers in [-2, 3] but 0, and the halves 0.5, 1.5 and
     -0.5.  Shrinks toward 2."""
     return st.sampled_from([2, 3, -1, 0.5, 1, -2, 1.5, -0.5])
 
 
+@functools.cache
 def far_numbers() -> st.SearchStrategy[float]:
     """Inputs deep in the flat tails of tanh and sigmoid, where a naive formula
     overflows: plus or minus 30, 400 or 800.  Shrinks toward 30."""
     return st.sampled_from([30.0, -30.0, 400.0, -400.0, 800.0, -800.0])
 
 
+@functools.cache
 def safe_leaves(op: str) -> st.SearchStrategy[int | float]:
     """A fresh operand on which ``op`` is always fair: in [0.5, 3] for log, powers and
     division (either sign for a divisor), [-2, 2] for exp, else in [-3, 3].  Shrinks
@@ -67,16 +73,27 @@ def safe_leaves(op: str) -> st.SearchStrategy[int | float]:
     return leaf_numbers(-3, 3)
 
 
+@functools.cache
+def _below(count: int) -> st.SearchStrategy[int]:
+    """An integer in [0, count); made once per bound (building strategies is not free)."""
+    return st.integers(0, count - 1)
+
+
+@functools.cache
+def _choice(ops: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.sampled_from(ops)
+
+
 def _chance(draw: Draw, one_in: int) -> bool:
     """True about once in ``one_in`` draws; shrinks toward False."""
-    return draw(st.integers(0, one_in - 1)) == one_in - 1
+    return draw(_below(one_in)) == one_in - 1
 
 
 def _pick(draw: Draw, builder: GraphBuilder) -> str:
     """An existing node, the most recent ones likelier; shrinks toward the latest
     (a chain)."""
     names = builder.names
-    back = draw(st.integers(0, len(names) - 1))
+    back = draw(_below(len(names)))
     return names[-1 - int(back)]  # type: ignore[call-overload]
 
 
@@ -101,11 +118,14 @@ def _operands(draw: Draw, builder: GraphBuilder, shape: GraphShape, op: str) -> 
         return (draw(operand_numbers()), _pick(draw, builder))  # type: ignore[return-value]
     if form is Form.POWER:
         return (_pick(draw, builder), draw(exponents()))  # type: ignore[return-value]
-    if op == "relu" and _chance(draw, 6):
+    if op == "relu" and _chance(draw, 2):
         return (_zero(draw, builder, shape),)  # relu at exactly 0, on purpose
     if op in ("tanh", "sigmoid") and _chance(draw, 8):
         return (_leaf(draw, builder, far_numbers()),)
     return (_pick(draw, builder),)
+
+
+_ZERO = st.just(0)
 
 
 def _zero(draw: Draw, builder: GraphBuilder, shape: GraphShape) -> str:
@@ -114,7 +134,7 @@ def _zero(draw: Draw, builder: GraphBuilder, shape: GraphShape) -> str:
         name = builder.add("mul", (_pick(draw, builder), 0))
         if name is not None:
             return name
-    return _leaf(draw, builder, st.just(0))
+    return _leaf(draw, builder, _ZERO)
 
 
 def _step(draw: Draw, builder: GraphBuilder, shape: GraphShape, op: str) -> None:
@@ -137,7 +157,7 @@ def _step(draw: Draw, builder: GraphBuilder, shape: GraphShape, op: str) -> None
 def _wide_sum(draw: Draw, builder: GraphBuilder) -> None:
     """``s = x1 + x2 + ... + xk`` over existing nodes, one add node per term."""
     total = _pick(draw, builder)
-    for _ in range(draw(st.integers(2, 5))):  # type: ignore[call-overload]
+    for _ in range(2 + int(draw(_below(4)))):  # type: ignore[call-overload]
         name = builder.add("add", (total, _pick(draw, builder)))
         if name is None:
             return
@@ -148,14 +168,31 @@ def _wide_sum(draw: Draw, builder: GraphBuilder) -> None:
 def _graphs(draw: Draw, shape: GraphShape) -> Program:
     builder = GraphBuilder()
     size = int(draw(st.integers(shape.min_nodes, shape.max_nodes)))  # type: ignore[call-overload]
-    for _ in range(int(draw(st.integers(1, max(1, min(3, size - 1)))))):  # type: ignore[call-overload]
+    # Half the graphs end with a sum of every node nothing uses yet, so that every
+    # node's backward step runs; the others keep dead nodes, whose grad must stay 0.
+    gather = "add" in shape.ops and size >= 4 and _chance(draw, 2)
+    body = size - size // 3 if gather else size
+    for _ in range(int(draw(st.integers(1, max(1, min(3, body - 1)))))):  # type: ignore[call-overload]
         _leaf(draw, builder, leaf_numbers(shape.low, shape.high))
-    for _ in range(4 * size):
-        if builder.size >= size:
+    for _ in range(4 * body):
+        if builder.size >= body:
             break
-        op = LEAF if _chance(draw, 8) else str(draw(st.sampled_from(shape.ops)))
+        op = LEAF if _chance(draw, 8) else str(draw(_choice(shape.ops)))
         _step(draw, builder, shape, op)
+    if gather:
+        _gather(builder, size)
     return _fair_prefix(builder)
+
+
+def _gather(builder: GraphBuilder, size: int) -> None:
+    """Add the nodes nothing uses into the last one, newest first, up to ``size`` nodes."""
+    used = {a for i in builder.instructions for a in i.args if isinstance(a, str)}
+    total = builder.names[-1]
+    for name in reversed(builder.names[:-1]):
+        if builder.size >= size:
+            return
+        if name not in used:
+            total = builder.add("add", (total, name)) or total
 
 
 def _fair_prefix(builder: GraphBuilder) -> Program:
