@@ -36,6 +36,7 @@ from judge.report.model import Report, Status, TestResult, Verdict
 # A pool process that dies (the judge's own side killed, say by the OOM killer) breaks
 # the whole pool; what was unfinished is retried once in a fresh pool.
 ATTEMPTS = 2
+PARENT_POLL_S = 0.25  # how often a pool process checks that its batch is still alive
 
 OnDone = Callable[[Entry, bool], None]
 """Called in the calling thread as each submission is done: the entry, and whether it
@@ -258,10 +259,27 @@ def _picklable(plan: Plan, options: Options, notes: list[str]) -> bool:
 _pool: dict[str, Any] = {}
 
 
-def _pool_init(plan: Plan, options: Options, cancel: Any) -> None:
-    _pool.update(plan=plan, options=options, cancel=cancel, busy=False)
+def _pool_init(plan: Plan, options: Options, cancel: Any, parent: int) -> None:
+    _pool.update(plan=plan, options=options, cancel=cancel, busy=False, grading=False)
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Leave when the batch that started this process is gone (killed with SIGKILL, say).
+
+    Nothing else would tell: a pool process holds both ends of its queues, so it never
+    sees them close.  The grading under way is interrupted first, so that its session
+    kills its worker; then the process exits.
+    """
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os.kill(os.getpid(), signal.SIGINT)  # handled in the main thread by _interrupt
+    deadline = time.monotonic() + 5.0
+    while _pool.get("grading") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os._exit(1)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -275,13 +293,13 @@ def _interrupt(signum: int, frame: object) -> None:
 def _pool_task(path: str) -> _Result:
     if _pool["cancel"].is_set():
         return ("cancelled",)
-    _pool["busy"] = True
+    _pool["grading"] = _pool["busy"] = True
     try:
         return _grade_one(Path(path), _pool["plan"], _pool["options"])
     except KeyboardInterrupt:
         return ("cancelled",)
     finally:
-        _pool["busy"] = False
+        _pool["grading"] = _pool["busy"] = False
 
 
 def _grade_in_pool(
@@ -301,7 +319,7 @@ def _grade_in_pool(
             min(workers, len(remaining)),
             mp_context=context,
             initializer=_pool_init,
-            initargs=(plan, options, cancel),
+            initargs=(plan, options, cancel, os.getpid()),
         )
         broken: list[_Todo] = []
         try:
