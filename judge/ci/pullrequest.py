@@ -91,7 +91,13 @@ def diff_range() -> str:
         for ref in (f"origin/{base}", base):
             if _resolves(ref):
                 return f"{ref}...HEAD"
-        _git("fetch", "--no-tags", "origin", f"+refs/heads/{base}:refs/remotes/origin/{base}")
+        try:
+            _git("fetch", "--no-tags", "origin", f"+refs/heads/{base}:refs/remotes/origin/{base}")
+        except CheckError as error:
+            raise CheckError(
+                f"cannot find the base branch {base!r} here or on origin ({error}); check out "
+                "with 'fetch-depth: 0' (actions/checkout), or give base-ref or path"
+            ) from None
         return f"origin/{base}...HEAD"
     event_path = _env("GITHUB_EVENT_PATH")
     if event_path:
