@@ -64,6 +64,16 @@ problems_option = click.option(
 )
 
 
+sandbox_option = click.option(
+    "--sandbox",
+    type=click.Choice(["auto", "strict", "basic"]),
+    default="auto",
+    show_default=True,
+    help="auto: the best layers this machine has; strict: refuse (exit 2) unless a kernel "
+    "layer (Landlock, seccomp, bubblewrap) holds; basic: portable layers only.",
+)
+
+
 def _catalog(problem_dirs: tuple[Path, ...]) -> Any:
     from judge.spec.catalog import Catalog
 
@@ -132,6 +142,7 @@ def cli() -> None:
     default=None,
     help="How many random graphs to run (default: the problem's, usually 200).",
 )
+@sandbox_option
 @handle_errors
 def run(
     submission: Path,
@@ -142,6 +153,7 @@ def run(
     timeout: float | None,
     seed: int | None,
     examples: int | None,
+    sandbox: str,
 ) -> None:
     """Grade one SUBMISSION file and print its report.
 
@@ -152,7 +164,7 @@ def run(
 
     problem = _catalog(problem_dirs).get(problem_id)
     plan = prepare(problem, seed=seed, examples=examples)
-    report = grade(submission, plan, Options(timeout=timeout))
+    report = grade(submission, plan, Options(timeout=timeout, sandbox=sandbox))
     if output_format == "text":
         from judge.report import text as text_format
 

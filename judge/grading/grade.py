@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from judge.grading.plan import Plan
 from judge.grading.session import Session
 from judge.grading.verdicts import describe_exception, exception_line
 from judge.report.model import Report, Status, TestResult, Verdict, summarize
+from judge.sandbox import plan as sandbox_plan
 from judge.spec.model import Problem
 
 MAX_SUBMISSION_BYTES = 1 << 20
@@ -21,10 +22,12 @@ MAX_SUBMISSION_BYTES = 1 << 20
 @dataclass(frozen=True)
 class Options:
     """How to grade.  ``timeout`` overrides the problem's per-test limit; ``total_timeout``
-    bounds the whole run."""
+    bounds the whole run; ``sandbox`` is the level: auto, strict or basic (see
+    ``judge.sandbox``)."""
 
     timeout: float | None = None
     total_timeout: float = 120.0
+    sandbox: str = "auto"
 
 
 def check_submission(path: Path) -> None:
@@ -53,12 +56,15 @@ def grade(path: Path, plan: Plan, options: Options = Options()) -> Report:
     check_submission(path)
     started = time.monotonic()
     timeout = options.timeout or problem.time_limit
-    with Session(path, problem.entry, {}, started + options.total_timeout) as session:
+    sandbox = sandbox_plan(options.sandbox, problem.imports)
+    deadline = started + options.total_timeout
+    with Session(path, problem.entry, {}, deadline, sandbox) as session:
         load = session.start(timeout)
+        held = {"sandbox": {"level": sandbox.level.value, "layers": session.layers}}
         if load.error is not None:
             skipped = _properties_not_run(plan)
             duration = time.monotonic() - started
-            return _not_loaded(path, problem, load.error, load.output, duration, skipped)
+            return _not_loaded(path, problem, load.error, load.output, duration, skipped, held)
         results = [grade_case(case, problem, session, timeout) for case in plan.cases]
         if plan.properties is not None:  # random graphs and stress checks, after the cases
             from judge.properties.check import run_properties
@@ -66,9 +72,20 @@ def grade(path: Path, plan: Plan, options: Options = Options()) -> Report:
             methods = session.load.methods if session.load is not None else {}
             checks = run_properties(plan.properties, problem, session, timeout, methods, path)
             results.extend(checks)
+        session.close()
+        if not session.clean_exit and results:
+            results[-1] = _broke_protocol(results[-1])
+    duration = time.monotonic() - started
     return summarize(
-        str(path), problem.id, results, plan.max_score, time.monotonic() - started, plan.extra
+        str(path), problem.id, results, plan.max_score, duration, {**plan.extra, **held}
     )
+
+
+def _broke_protocol(result: TestResult) -> TestResult:
+    """The last test, when the worker said something unasked after answering it: a
+    forged or second answer makes the answer it follows untrustworthy."""
+    message = "the worker crashed: it broke the protocol after answering (a forged result?)"
+    return replace(result, status=Verdict.CRASHED, score=0.0, message=message)
 
 
 def describe_load_error(error: dict[str, Any], entry: str) -> str:
@@ -86,6 +103,8 @@ def describe_load_error(error: dict[str, Any], entry: str) -> str:
         return f"your file does not define a class named {entry!r}{found}"
     if kind == "exception":
         return "your file raised an exception while loading: " + describe_exception(error)
+    if kind == "forbidden":
+        return f"the sandbox stopped your file while loading: {error.get('message', '')}"
     return f"the submission could not be loaded: {error.get('message', 'unknown reason')}"
 
 
@@ -104,13 +123,16 @@ def _not_loaded(
     output: str,
     duration: float,
     more: tuple[TestResult, ...] = (),
+    held: dict[str, Any] | None = None,
 ) -> Report:
-    """A report for a submission that never loaded: every test an error, score 0."""
+    """A report for a submission that never loaded: every test an error (forbidden,
+    if the sandbox stopped it), score 0."""
+    forbidden = error.get("kind") == "forbidden"
     tests = tuple(
         TestResult(
             case.name,
             "case",
-            Verdict.ERROR,
+            Verdict.FORBIDDEN if forbidden else Verdict.ERROR,
             0.0,
             case.points,
             case.hidden,
@@ -119,7 +141,7 @@ def _not_loaded(
         for case in problem.cases
     )
     tests += more  # the property checks, when the problem has them
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = dict(held or {})
     line = error.get("line") or exception_line(error)
     if isinstance(line, int):
         extra["line"] = line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from judge.program.model import Program
 from judge.runner.outcome import Kind, LoadResult, Outcome
 from judge.runner.process import WorkerProcess
+from judge.sandbox import Sandbox
 
 # Limits the harness applies to itself before the submission loads (see harness.lockdown).
 DEFAULT_LIMITS = {
@@ -22,19 +24,42 @@ class Session:
     """Runs programs for one submission, starting a fresh worker after a fatal outcome.
 
     ``deadline`` is the monotonic time after which no more programs are started.
+    ``sandbox`` locks the workers down (see ``judge.sandbox``); ``layers`` lists the
+    layers that held for the first one.  ``clean_exit`` turns False if a worker did
+    not end the protocol properly when closed.
     """
 
-    def __init__(self, submission: Path, entry: str, config: dict[str, Any], deadline: float):
+    def __init__(
+        self,
+        submission: Path,
+        entry: str,
+        config: dict[str, Any],
+        deadline: float,
+        sandbox: Sandbox | None = None,
+    ):
         self.submission = submission
         self.config = {"entry": entry, "limits": DEFAULT_LIMITS, **config}
         self.deadline = deadline
+        self.sandbox = sandbox
         self.worker: WorkerProcess | None = None
         self.load: LoadResult | None = None
+        self.layers: list[str] = []
+        self.clean_exit = True
 
     def start(self, timeout: float) -> LoadResult:
-        """Start a worker and load the submission (kept for later ``run`` calls)."""
-        self.worker = WorkerProcess(self.submission, self.config)
+        """Start a worker and load the submission (kept for later ``run`` calls).
+
+        Raises ``SandboxError`` if the sandbox's level cannot be met on this machine.
+        """
+        config = self.config
+        if self.sandbox is not None and math.isfinite(self.deadline):
+            # CPU seconds for the time left: a backstop behind the wall-clock timers.
+            cpu = math.ceil(max(self.deadline - time.monotonic(), 0)) + 1
+            config = {**config, "limits": {**config["limits"], "RLIMIT_CPU": cpu}}
+        self.worker = WorkerProcess(self.submission, config, self.sandbox)
         self.load = self.worker.start(timeout)
+        self.sandbox = self.worker.sandbox  # without bwrap, if it turned out broken
+        self.layers = self.layers or self.worker.layers
         if self.load.error is not None:
             self.worker = None
         return self.load
@@ -61,7 +86,7 @@ class Session:
 
     def close(self) -> None:
         if self.worker is not None:
-            self.worker.close()
+            self.clean_exit = self.worker.close() and self.clean_exit
             self.worker = None
 
     def __enter__(self) -> Session:

@@ -22,7 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from judge.errors import SandboxError
 from judge.runner.outcome import Kind, LoadResult, Outcome
+from judge.sandbox import detect
+from judge.sandbox.levels import Sandbox
 
 HARNESS = Path(__file__).with_name("harness.py")
 MAX_RESPONSE = 64 << 20  # bytes: a 100,000-node graph's numbers fit with room to spare
@@ -34,41 +37,108 @@ class ProtocolError(Exception):
     """The worker said something that is not one well-formed response."""
 
 
+class WorkerExited(ProtocolError):
+    """The worker closed its end of the channel."""
+
+
 class WorkerProcess:
     """One running worker hosting one submission.
 
     ``config`` is the first message the harness reads: the submission path, the entry
-    class and the limits.  Use ``start`` once, then ``request`` per program, then
+    class and the limits; ``sandbox`` adds the sandbox's settings and limits and
+    decides how the worker is launched (None: the config's limits only, for tests of
+    the runner itself).  Use ``start`` once, then ``request`` per program, then
     ``close``; after a request that does not end in ``OK``, ``RAISED`` or ``MISSING``
-    the process is gone and a new one must be started.
+    the process is gone and a new one must be started.  ``layers`` lists the sandbox
+    layers that held, once started.
     """
 
-    def __init__(self, submission: Path, config: dict[str, Any]):
+    def __init__(self, submission: Path, config: dict[str, Any], sandbox: Sandbox | None = None):
         self.submission = submission
         self.config = config
+        self.sandbox = sandbox
         self.process: subprocess.Popen[bytes] | None = None
         self.workdir: str | None = None
         self.stray = bytearray()
         self.stray_size = 0
         self.buffer = bytearray()
         self.next_id = 0
+        self.layers: list[str] = []
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self, timeout: float) -> LoadResult:
-        """Launch the worker, load the submission, and wait for it to say it is ready."""
+        """Launch the worker, load the submission, and wait for it to say it is ready.
+
+        Raises ``SandboxError`` when the sandbox's level cannot be met on this machine
+        (the submission has not run then).
+        """
+        deadline = time.monotonic() + timeout
+        try:
+            hello = self._launch(deadline)
+            if hello is None and self.sandbox is not None and self.sandbox.bwrap is not None:
+                # bwrap could not start the worker (nothing of the submission ran):
+                # typically user namespaces are disabled.  Go on without it.
+                reason = self.stray_output().strip().splitlines()
+                detect.mark_bwrap_broken(self.sandbox.bwrap, reason[0] if reason else "failed")
+                self.kill()
+                self.sandbox = self.sandbox.without_bwrap()
+                hello = self._launch(deadline)
+            if hello is None:
+                raise WorkerExited("worker exited")
+            if self.sandbox is not None:
+                self.layers = self.sandbox.held(hello)
+            else:
+                self.layers = ["process", *hello.get("layers", [])]
+            message = self._read(deadline)
+        except SandboxError:
+            self.kill()
+            raise
+        except (ProtocolError, TimeoutError, OSError) as error:
+            message = {"crash": self._death(error)}
+        if "load_error" in message and isinstance(message["load_error"], dict):
+            self.kill()
+            error_info = message["load_error"]
+            return LoadResult(error_info, output=str(error_info.get("output", "")))
+        ready = message.get("ready")
+        if not isinstance(ready, dict) or self.buffer:
+            crash = message.get("crash", "worker broke protocol")
+            output = self.stray_output()
+            self.kill()
+            return LoadResult(
+                {"kind": "crash", "type": "", "message": crash, "frames": []}, output=output
+            )
+        try:
+            methods = {str(k): int(v) for k, v in dict(ready.get("methods", {})).items()}
+        except (TypeError, ValueError):
+            self.kill()
+            return LoadResult({"kind": "crash", "type": "", "message": "worker broke protocol"})
+        return LoadResult(None, methods, str(ready.get("output", "")))
+
+    def _launch(self, deadline: float) -> dict[str, Any] | None:
+        """Start the process and send its configuration; return the sandbox layers it
+        reports, or None if it ended before saying anything."""
         self.workdir = tempfile.mkdtemp(prefix="judge-worker-")
         copy = Path(self.workdir) / self.submission.name
         shutil.copyfile(self.submission, copy)
+        config = {**self.config, "submission": str(copy)}
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
+        fds = (to_child_r, from_child_w)
+        if self.sandbox is not None:
+            self.sandbox.prepare(self.workdir, str(copy))
+            config["limits"] = {**config.get("limits", {}), **self.sandbox.limits()}
+            config["sandbox"] = self.sandbox.settings()
+            command = self.sandbox.command(str(HARNESS), fds, self.workdir)
+        else:
+            command = [sys.executable, "-I", "-S", "-B", str(HARNESS), *map(str, fds)]
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-B", str(HARNESS), str(to_child_r), str(from_child_w)],
+            command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             cwd=self.workdir,
             env={},
-            pass_fds=(to_child_r, from_child_w),
+            pass_fds=fds,
             start_new_session=True,
             close_fds=True,
         )
@@ -83,46 +153,36 @@ class WorkerProcess:
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.responses_fd, selectors.EVENT_READ, "response")
         self.selector.register(self.stdout_fd, selectors.EVENT_READ, "stdout")
-
-        config = {**self.config, "submission": str(copy)}
         try:
             self._write(config)
-            hello = self._read(time.monotonic() + timeout)
-            if not isinstance(hello.get("sandbox"), dict):
-                raise ProtocolError("worker broke protocol")
-            message = self._read(time.monotonic() + timeout)
-        except (ProtocolError, TimeoutError, OSError) as error:
-            self.kill()
-            return LoadResult(
-                {"kind": "crash", "type": "", "message": self._death(error), "frames": []},
-                output=self.stray_output(),
-            )
-        if "load_error" in message:
-            self.kill()
-            error_info = message["load_error"]
-            return LoadResult(error_info, output=str(error_info.get("output", "")))
-        ready = message.get("ready")
-        if not isinstance(ready, dict):
-            self.kill()
-            return LoadResult(
-                {"kind": "crash", "type": "", "message": "worker broke protocol", "frames": []}
-            )
-        methods = {str(k): int(v) for k, v in dict(ready.get("methods", {})).items()}
-        return LoadResult(None, methods, str(ready.get("output", "")))
+            hello = self._read(deadline)
+        except (WorkerExited, BrokenPipeError):
+            return None
+        layers = hello.get("sandbox")
+        if not isinstance(layers, dict) or not isinstance(layers.get("layers"), list):
+            raise ProtocolError("worker broke protocol")
+        return layers
 
     @property
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def close(self) -> None:
-        """Ask the worker to exit, and kill it if it does not within a moment."""
+    def close(self) -> bool:
+        """Ask the worker to exit, and kill it if it does not within a moment.
+
+        Returns False if a live worker did not end the conversation as the protocol
+        says: nothing unasked, then its sentinel ``{"bye": true}`` and nothing after it.
+        """
+        clean = True
         if self.alive:
             try:
+                self._ensure_quiet()
                 self._write({"exit": True})
-                self._read(time.monotonic() + 1.0)
+                clean = self._read(time.monotonic() + 1.0) == {"bye": True} and not self.buffer
             except (ProtocolError, TimeoutError, OSError):
-                pass
+                clean = False
         self.kill()
+        return clean
 
     def kill(self) -> None:
         """Kill the worker's whole process group and clean up its directory."""
@@ -148,8 +208,11 @@ class WorkerProcess:
         self.stray.clear()
         self.stray_size = 0
         try:
+            self._ensure_quiet()
             self._write({"id": self.next_id, "program": program})
             message = self._read(time.monotonic() + timeout)
+            if self.buffer:
+                raise ProtocolError("worker sent more than one answer")
         except TimeoutError:
             self.kill()
             return Outcome(Kind.TIMEOUT, details={"limit_s": timeout}, output=self.stray_output())
@@ -158,7 +221,8 @@ class WorkerProcess:
             self.kill()
             kind = Kind.MEMORY if "memory" in death else Kind.CRASHED
             return Outcome(kind, details={"message": death}, output=self.stray_output())
-        if message.get("id") != self.next_id:
+        answer_id = message.get("id")
+        if type(answer_id) is not int or answer_id != self.next_id:
             self.kill()
             return Outcome(Kind.CRASHED, details={"message": "worker answered out of turn"})
         return self._outcome(message)
@@ -197,6 +261,13 @@ class WorkerProcess:
             )
         return Outcome(Kind.CRASHED, details={"message": "worker broke protocol"}, output=output)
 
+    def _ensure_quiet(self) -> None:
+        """Raise ``ProtocolError`` if the worker has said anything since its last answer
+        (a second answer, a forged one): nothing may arrive unasked."""
+        chunk = self._drain(self.responses_fd)
+        if self.buffer or chunk:
+            raise ProtocolError("worker sent an answer nobody asked for")
+
     def _write(self, message: dict[str, Any]) -> None:
         self.requests.write(json.dumps(message).encode() + b"\n")
 
@@ -225,7 +296,7 @@ class WorkerProcess:
                     continue
                 if key.data == "response":
                     if not chunk:
-                        raise ProtocolError("worker exited")
+                        raise WorkerExited("worker exited")
                     self.buffer += chunk
                 else:
                     self.stray_size += len(chunk)

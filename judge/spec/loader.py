@@ -125,6 +125,15 @@ class _Checker:
             if case is not None:
                 cases.append(case)
         properties = self.properties(spec.properties) if spec.properties else None
+        for index, name in enumerate(spec.imports):
+            if not all(part.isidentifier() for part in name.split(".")):
+                self.error(f"imports: {name!r} is not a module name", ["imports", index])
+            elif name.partition(".")[0] == "judge":
+                self.error(
+                    "imports: a submission may not import the judge (its reference engine "
+                    "would grade itself); remove 'judge'",
+                    ["imports", index],
+                )
         if self.errors:
             raise self.errors[0] if len(self.errors) == 1 else SpecErrors(self.errors)
         return Problem(
@@ -141,6 +150,7 @@ class _Checker:
             path=self.where,
             digest=self.digest,
             properties=properties,
+            imports=tuple(spec.imports),
         )
 
     def properties(self, spec: PropertiesSpec) -> Properties:

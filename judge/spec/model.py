@@ -90,6 +90,7 @@ class ProblemSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tolerance: Tolerance = Tolerance()
     time_limit: float = 5.0
     properties: PropertiesSpec | None = None
+    imports: list[str] = []  # modules a submission may import beyond the sandbox's default
 
 
 class Case(msgspec.Struct, frozen=True):
@@ -140,6 +141,7 @@ class Problem(msgspec.Struct, frozen=True):
     path: str
     digest: str  # sha256 of the spec file, for caches and reports
     properties: Properties | None = None
+    imports: tuple[str, ...] = ()  # allowed beyond the sandbox's default allow-list
 
     @property
     def max_score(self) -> float:

@@ -30,9 +30,12 @@ if TYPE_CHECKING:
 
 
 def read_roots(settings: dict[str, Any], workdir: str) -> list[str]:
-    """What the submission may read: the standard library, the allowed packages' folders
-    and its own directory."""
-    roots = [os.path.dirname(os.__file__), *sys.path, *settings.get("paths", []), workdir]
+    """What the submission may read: the standard library, the allowed packages and
+    its own directory (not the folders holding those packages: other packages, the
+    judge perhaps, live there too)."""
+    search = settings.get("search", [])
+    stdlib = [os.path.dirname(os.__file__), *(p for p in sys.path if p not in search)]
+    roots = [*stdlib, *settings.get("read", []), workdir]
     return [root for root in dict.fromkeys(roots) if root and os.path.exists(root)]
 
 
@@ -52,8 +55,10 @@ def confine(
     decides whether that is acceptable.
     """
     layers, missing = state["layers"], state["missing"]
-    sys.path.extend(path for path in settings.get("paths", []) if path not in sys.path)
+    sys.path.extend(path for path in settings.get("search", []) if path not in sys.path)
     imports.preload(wanted, frozenset(settings.get("imports", [])))
+    # Loaded before dropping root too: the interpreter's files may be unreadable after.
+    kernel = _kernel_modules(missing) if settings.get("kernel") else None
     user = settings.get("user")
     if user is not None:
         try:
@@ -61,23 +66,31 @@ def confine(
             layers.append("privdrop")
         except OSError as error:
             missing["privdrop"] = f"could not drop root: {error.strerror or error}"
-    if settings.get("kernel"):
-        _kernel_layers(read_roots(settings, workdir), layers, missing)
+    if kernel is not None:
+        _kernel_layers(kernel, read_roots(settings, workdir), layers, missing)
 
 
-def _kernel_layers(roots: list[str], layers: list[str], missing: dict[str, str]) -> None:
+def _kernel_modules(missing: dict[str, str]) -> Any:
+    """The ``syscalls``, ``landlock`` and ``seccomp`` modules, or None (and why, in
+    ``missing``) where they cannot work."""
+    reason = ""
     if not sys.platform.startswith("linux"):
         reason = f"not available on {sys.platform}: it is a Linux kernel feature"
-        missing.update(landlock=reason, seccomp=reason)
-        return
-    try:
-        from . import syscalls
-    except (ImportError, OSError) as error:
-        reason = f"ctypes is not usable here ({error})"
-        missing.update(landlock=reason, seccomp=reason)
-        return
-    from . import landlock, seccomp
+    else:
+        try:
+            from . import landlock, seccomp, syscalls
 
+            return syscalls, landlock, seccomp
+        except (ImportError, OSError) as error:
+            reason = f"ctypes is not usable here ({error})"
+    missing.update(landlock=reason, seccomp=reason)
+    return None
+
+
+def _kernel_layers(
+    modules: Any, roots: list[str], layers: list[str], missing: dict[str, str]
+) -> None:
+    syscalls, landlock, seccomp = modules
     # Not dumpable: no core file, and no ptrace or /proc peeking by the same user.
     with contextlib.suppress(OSError):
         syscalls.prctl(syscalls.PR_SET_DUMPABLE, 0)

@@ -1,0 +1,70 @@
+"""Which modules a submission may import: a default for every problem, plus the
+problem's own ``imports:`` list."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass
+
+# Pure computation, no way out: what a Value class and its tests could reasonably use.
+DEFAULT_IMPORTS = frozenset(
+    {
+        *("__future__", "math", "cmath", "random", "statistics", "numbers", "decimal"),
+        *("fractions", "functools", "itertools", "collections", "operator", "heapq"),
+        *("bisect", "graphlib", "copy", "typing", "dataclasses", "enum", "abc", "types"),
+        *("weakref", "contextlib", "string", "re", "array", "time", "sys", "warnings"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """The allowed top-level module names; for installed packages among them, the
+    folders to put on the worker's path (read only while preloading, before the
+    kernel layers) and the folders it may read afterwards."""
+
+    names: frozenset[str]
+    search: tuple[str, ...] = ()
+    read: tuple[str, ...] = ()
+
+
+@functools.cache
+def resolve(extra: tuple[str, ...] = ()) -> Allowed:
+    """The default allow-list plus ``extra``, a problem's ``imports:``.
+
+    A package that is not installed is still allowed: importing it fails in the
+    submission with ``ModuleNotFoundError``, which says what is wrong.
+    """
+    names = set(DEFAULT_IMPORTS)
+    search: list[str] = []
+    read: list[str] = []
+    for name in extra:
+        top = name.partition(".")[0]
+        names.add(top)
+        if top not in sys.stdlib_module_names:
+            found = _package_paths(top)
+            if found is not None:
+                search.append(found[0])
+                read.extend(found[1:])
+    return Allowed(frozenset(names), tuple(dict.fromkeys(search)), tuple(dict.fromkeys(read)))
+
+
+def _package_paths(name: str) -> list[str] | None:
+    """The folder an installed package is imported from, the package itself, and its
+    bundled libraries (``name.libs``); None if it is not installed."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or spec.origin in (None, "built-in", "frozen"):
+        return None
+    if spec.submodule_search_locations:
+        package = os.path.realpath(next(iter(spec.submodule_search_locations)))
+    else:
+        package = os.path.realpath(str(spec.origin))
+    parent = os.path.dirname(package)
+    libs = os.path.join(parent, f"{name}.libs")
+    return [parent, package, *([libs] if os.path.isdir(libs) else [])]

@@ -1,0 +1,109 @@
+"""Sandbox levels, and the plan each one makes on this machine."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, replace
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from judge.errors import SandboxError, UsageError
+from judge.sandbox import allowlist, bwrap, detect
+
+LOCKDOWN = Path(__file__).with_name("lockdown")
+KERNEL_LAYERS = ("landlock", "seccomp", "bwrap")
+# Open files: the interpreter, its pipes and an import or two at a time.
+MAX_OPEN_FILES = 64
+
+
+class Level(str, Enum):
+    """How hard to lock the worker down."""
+
+    AUTO = "auto"  # the best this machine offers
+    STRICT = "strict"  # refuse to grade unless a kernel layer holds
+    BASIC = "basic"  # portable layers only: not proof against a determined attacker
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """What to ask of the worker, and how to launch it.
+
+    ``user`` is the uid/gid to drop to (the judge runs as root); ``bwrap`` the
+    bubblewrap binary to wrap the worker in, if one is used.
+    """
+
+    level: Level
+    allowed: allowlist.Allowed
+    user: tuple[int, int] | None
+    bwrap: str | None
+
+    @property
+    def kernel(self) -> bool:
+        """Whether the worker should try Landlock and seccomp."""
+        return self.level is not Level.BASIC
+
+    def settings(self) -> dict[str, Any]:
+        """The ``sandbox`` section of the worker's configuration."""
+        return {
+            "imports": sorted(self.allowed.names),
+            "search": list(self.allowed.search),
+            "read": list(self.allowed.read),
+            "user": list(self.user) if self.user else None,
+            "kernel": self.kernel,
+        }
+
+    def limits(self) -> dict[str, int]:
+        """Resource limits on top of the session's: open files and processes.
+
+        One process means the worker itself: no child, no thread.  (The count is per
+        user, which is why a judge running as root must drop to another user.)
+        """
+        return {"RLIMIT_NOFILE": MAX_OPEN_FILES, "RLIMIT_NPROC": 1}
+
+    def prepare(self, workdir: str, copy: str) -> None:
+        """Let the dropped user read (only read) the worker's directory and file."""
+        if self.user is not None:
+            gid = self.user[1]
+            os.chown(workdir, 0, gid)
+            os.chmod(workdir, 0o750)
+            os.chown(copy, 0, gid)
+            os.chmod(copy, 0o440)
+
+    def command(self, harness: str, fds: tuple[int, int], workdir: str) -> list[str]:
+        """The worker's command line, wrapped in bubblewrap when it is used."""
+        flags = ["-I", "-S", "-B", harness, str(fds[0]), str(fds[1])]
+        if self.bwrap is None:
+            return [sys.executable, *flags]
+        read = [harness, str(LOCKDOWN), *self.allowed.search, *self.allowed.read]
+        # A user to drop to means the judge is root: bwrap needs no user namespace then.
+        as_root = self.user is not None
+        return bwrap.command(self.bwrap, [bwrap.interpreter(), *flags], workdir, read, as_root)
+
+    def without_bwrap(self) -> Sandbox:
+        return replace(self, bwrap=None)
+
+    def held(self, reported: dict[str, Any]) -> list[str]:
+        """The layers that hold for a worker that reported ``reported``.
+
+        Raises ``SandboxError`` at level strict when none of them is a kernel layer.
+        """
+        layers = ["process", *(str(layer) for layer in reported.get("layers", []))]
+        if self.bwrap is not None:
+            layers.append("bwrap")
+        if self.level is Level.STRICT and not any(layer in KERNEL_LAYERS for layer in layers):
+            missing = {str(k): str(v) for k, v in dict(reported.get("missing", {})).items()}
+            raise SandboxError(detect.strict_hint(missing))
+        return layers
+
+
+def plan(level: Level | str = Level.AUTO, imports: tuple[str, ...] = ()) -> Sandbox:
+    """The sandbox for ``level`` on this machine, allowing ``imports`` on top of the
+    default allow-list."""
+    try:
+        chosen = Level(level)
+    except ValueError:
+        raise UsageError(f"unknown sandbox level {level!r}; use auto, strict or basic") from None
+    use_bwrap = detect.bwrap() if chosen is not Level.BASIC else None
+    return Sandbox(chosen, allowlist.resolve(tuple(imports)), detect.worker_ids(), use_bwrap)
