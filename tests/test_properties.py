@@ -19,6 +19,7 @@ from judge.program.model import Instruction, Program
 from judge.properties import corpus
 from judge.properties.corpus import generate, load_graphs
 from judge.properties.engines import Engine
+from judge.properties.explicit import explicit_graphs
 from judge.properties.rules import GraphBuilder, GraphShape, fair
 from judge.properties.runners import EngineRunner
 from judge.properties.shrink import cost, number_cost, rename
@@ -165,11 +166,31 @@ def test_shrinking_order_prefers_fewer_nodes_then_simpler_numbers() -> None:
 
 # -- the corpus ----------------------------------------------------------------------------
 def test_same_seed_same_graphs_other_seed_other_graphs() -> None:
-    first = generate(SHAPE, 11, 40)
-    assert generate(SHAPE, 11, 40) == first
-    assert generate(SHAPE, 12, 40) != first
-    assert len(first) == 40
-    assert len({render(g.program) for g in map(corpus.Graph, first)}) == 40  # distinct
+    fixed = len(explicit_graphs(SHAPE))
+    first = generate(SHAPE, 11, fixed + 40)
+    assert generate(SHAPE, 11, fixed + 40) == first
+    other = generate(SHAPE, 12, fixed + 40)
+    assert other[:fixed] == first[:fixed]  # the explicit graphs, whatever the seed
+    assert other[fixed:] != first[fixed:]
+    assert len({render(g.program) for g in map(corpus.Graph, first)}) == fixed + 40  # distinct
+
+
+def test_every_corpus_starts_with_each_op_alone_and_at_its_edges() -> None:
+    programs = [render(p) for p in explicit_graphs(SHAPE)]
+    assert "a = Value(0.0)\nb = a.relu()\nb.backward()\n" in programs
+    assert "a = Value(-800.0)\nb = a.sigmoid()\nb.backward()\n" in programs
+    assert "a = Value(1.5)\nb = a * a\nb.backward()\n" in programs
+    assert "a = Value(1.5)\nb = 3 - a\nb.backward()\n" in programs
+    assert all(fair(p) is not None for p in explicit_graphs(SHAPE))
+    basic = explicit_graphs(GraphShape(("add", "mul", "relu")))
+    assert {op for p in basic for op in p.ops_used} == {"add", "mul", "relu"}
+    assert not any(
+        isinstance(a, (int, float))
+        for p in explicit_graphs(GraphShape(("add", "mul"), numbers=False))
+        for i in p.instructions
+        if i.op != "value"
+        for a in i.args
+    )
 
 
 def test_the_corpus_is_cached_and_hypothesis_is_not_needed_again(

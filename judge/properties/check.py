@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from judge.compare import check_number, close_enough, compare
+from judge.engine.evaluate import Reference
 from judge.grading.verdicts import describe_exception, judge_outcome
 from judge.program.model import Program
 from judge.properties.localise import Diagnosis, locate, method_line
@@ -109,7 +110,7 @@ def check_random(prepared: PreparedProperties, context: Context) -> TestResult:
     first = next((f for f in failures if f.outcome.kind is Kind.OK), failures[0])
     counts = {"graphs": ran, "failed_graphs": len(failures)}
     where = f"{len(failures)} of {ran} random graphs (seed {prepared.seed})"
-    flaky = first.shrinkable and _flaky(first, context)
+    flaky = first.shrinkable and _flaky(first.program, first.outcome, first.reference, context)
     small = shrink(
         first,
         context.runner,
@@ -170,24 +171,28 @@ def _verdict(small: Attempt, where: str, context: Context) -> tuple[Verdict, str
     return verdict, f"{message}; on {where}"
 
 
-def _flaky(first: Attempt, context: Context) -> bool:
-    """Whether rerunning the first failing graph gives a different answer."""
-    for _ in range(FLAKY_RERUNS):
-        again = context.runner.run(first.program, context.timeout)
-        if _differs(first, again, context.problem.tolerance):
+def _flaky(
+    program: Program | dict[str, Any],
+    before: Outcome,
+    reference: Reference,
+    context: Context,
+    reruns: int = FLAKY_RERUNS,
+) -> bool:
+    """Whether running a failing graph again gives a different answer."""
+    for _ in range(reruns):
+        again = context.runner.run(program, context.timeout)
+        if _differs(before, again, reference, context.problem.tolerance):
             return True
     return False
 
 
-def _differs(first: Attempt, again: Outcome, tolerance: Tolerance) -> bool:
-    before = first.outcome
+def _differs(before: Outcome, again: Outcome, reference: Reference, tolerance: Tolerance) -> bool:
     if again.kind is not before.kind:
         return True
     if again.kind is Kind.RAISED:
         return again.details.get("type") != before.details.get("type")
     if again.kind is not Kind.OK:
         return False
-    reference = first.reference
     for field, scales in (("data", reference.data_scale), ("grad", reference.grad_scale)):
         old, new = getattr(before, field), getattr(again, field)
         for name, value in old.items():
@@ -235,7 +240,9 @@ def _with_mistake(
     mistake = recognise(failing, others, tolerance, probe)
     if mistake is None:
         return diagnosis
-    return dataclasses.replace(diagnosis, hint=mistake.hint, mistake=mistake.id)
+    op = mistake.op or diagnosis.op
+    phase = "backward" if mistake.op is not None else diagnosis.phase
+    return dataclasses.replace(diagnosis, op=op, phase=phase, hint=mistake.hint, mistake=mistake.id)
 
 
 def counterexample(attempt: Attempt, entry: str) -> dict[str, Any]:
@@ -326,9 +333,11 @@ def check_stress(graph: StressGraph, context: Context) -> TestResult:
             "got": {f"{m.node}.{m.field}": m.got for m in mismatches[:SHOWN]},
         }
         message = f"{len(mismatches)} wrong numbers on the {graph.title}: " + "; ".join(shown[:3])
-        return _result(
-            name, "stress", Verdict.FAILED, points, message, counterexample=example, **base
-        )
+        verdict = Verdict.FAILED
+        if _flaky(graph.wire, outcome, graph.reference, context, reruns=1):
+            verdict = Verdict.FLAKY
+            message = f"different answers on two runs of the same graph; in one, {message}"
+        return _result(name, "stress", verdict, points, message, counterexample=example, **base)
     seconds = outcome.backward_s
     timing = {"backward_s": round(seconds, 4)}
     if spec.check == "many-paths" and seconds > MANY_PATHS_SECONDS:

@@ -38,6 +38,7 @@ _JUDGE = Path(__file__).resolve().parent.parent
 _SOURCES = (
     "properties/rules.py",
     "properties/strategies.py",
+    "properties/explicit.py",
     "properties/corpus.py",
     "properties/stress.py",
     "engine/reference.py",
@@ -177,7 +178,8 @@ def _no_local_constants() -> Iterator[None]:
 
 
 def generate(shape: GraphShape, seed: int, examples: int) -> list[StoredGraph]:
-    """Draw ``examples`` distinct fair graphs with hypothesis, deterministically.
+    """``examples`` distinct fair graphs: the explicit ones first (see
+    ``judge.properties.explicit``), then graphs drawn with hypothesis, deterministically.
 
     Each attempt runs the ``graphs`` strategy under ``@seed`` with no example database,
     and duplicates are dropped in order; more attempts (with derived seeds) top up the
@@ -186,10 +188,11 @@ def generate(shape: GraphShape, seed: int, examples: int) -> list[StoredGraph]:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as fixed_seed
 
+    from judge.properties.explicit import explicit_graphs
     from judge.properties.snippet import render
     from judge.properties.strategies import graphs
 
-    found: dict[str, Program] = {}
+    found = {render(program): program for program in explicit_graphs(shape)[:examples]}
     for attempt in range(MAX_ATTEMPTS):
         if len(found) >= examples:
             break

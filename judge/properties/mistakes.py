@@ -145,6 +145,9 @@ class Mistake:
     """A classic mistake: a short title, the fix in plain words, and its engine.
 
     ``order_dependent``: its numbers depend on the order the graph is walked.
+    ``op``: where the mistake lives when it is not in one operation (``backward`` for
+    the backward pass itself, ``value`` for the constructor), which the diagnosis then
+    names whatever operation the small graph happened to show it through.
     """
 
     id: str
@@ -152,6 +155,7 @@ class Mistake:
     fix: str
     engine: type[Engine]
     order_dependent: bool = False
+    op: str | None = None
 
     @property
     def hint(self) -> str:
@@ -176,6 +180,7 @@ LIBRARY: tuple[Mistake, ...] = (
         "once), then call the backward steps in reverse order.",
         NoTopologicalSort,
         order_dependent=True,
+        op="backward",
     ),
     Mistake(
         "order-not-reversed",
@@ -184,18 +189,21 @@ LIBRARY: tuple[Mistake, ...] = (
         "gradient before it passes it on.",
         OrderNotReversed,
         order_dependent=True,
+        op="backward",
     ),
     Mistake(
         "output-not-seeded",
         "backward() never sets the output's own gradient to 1, so nothing flows",
         "Set `self.grad = 1` on the output at the start of backward().",
         OutputNotSeeded,
+        op="backward",
     ),
     Mistake(
         "grad-starts-at-one",
         "every Value starts with grad = 1 instead of 0",
         "Start `self.grad = 0` in __init__; backward() sets the output's gradient to 1.",
         GradStartsAtOne,
+        op="value",
     ),
     Mistake(
         "visited-by-value",
@@ -204,6 +212,7 @@ LIBRARY: tuple[Mistake, ...] = (
         "Put the nodes themselves (or id(v)) in the visited set, not their data.",
         VisitedByValue,
         order_dependent=True,
+        op="backward",
     ),
     Mistake(
         "upstream-ignored",

@@ -54,9 +54,9 @@ def exponents() -> st.SearchStrategy[int | float]:
 
 @functools.cache
 def far_numbers() -> st.SearchStrategy[float]:
-    """Inputs deep in the flat tails of tanh and sigmoid, where a naive formula
-    overflows: plus or minus 30, 400 or 800.  Shrinks toward 30."""
-    return st.sampled_from([30.0, -30.0, 400.0, -400.0, 800.0, -800.0])
+    """Inputs deep in the flat tails of tanh and sigmoid: plus or minus 800 (where a
+    naive formula's exp overflows) or 30.  Shrinks toward -800."""
+    return st.sampled_from([-800.0, 800.0, -30.0, 30.0])
 
 
 @functools.cache
@@ -120,7 +120,7 @@ def _operands(draw: Draw, builder: GraphBuilder, shape: GraphShape, op: str) -> 
         return (_pick(draw, builder), draw(exponents()))  # type: ignore[return-value]
     if op == "relu" and _chance(draw, 2):
         return (_zero(draw, builder, shape),)  # relu at exactly 0, on purpose
-    if op in ("tanh", "sigmoid") and _chance(draw, 8):
+    if op in ("tanh", "sigmoid") and _chance(draw, 3):
         return (_leaf(draw, builder, far_numbers()),)
     return (_pick(draw, builder),)
 

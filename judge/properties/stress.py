@@ -7,10 +7,10 @@
   million steps (and over-counts).
 * **wide**: one leaf used by 4,096 products, summed pairwise (8,192 nodes): every node has many
   siblings, nothing is deep.  A visited *list* (``v in list``) makes it quadratic.
-* **linear time**: 100,000 nodes in 250 layers of 200 averages, each layer mixing
-  neighbours of the one before; ``backward()`` must take at most a small multiple of
-  the reference's time.  It is only 500 deep, so a recursive sort is not penalised
-  twice.
+* **linear time**: 100,000 nodes in 195 layers of 256 averages of two nodes of the
+  layer before (a butterfly, so the output depends on every node); ``backward()`` must
+  take at most a small multiple of the reference's time.  It is only 390 deep, so a
+  recursive sort is not penalised twice.
 
 Each graph is plain data; only a sample of its nodes is read back from the worker.
 """
@@ -34,7 +34,8 @@ from judge.runner.harness import execute
 from judge.spec.model import StressSpec
 
 DEFAULT_SIZES = {"deep-chain": 10_000, "many-paths": 20, "wide": 8_192, "linear-time": 100_000}
-WIDTH = 200  # nodes per layer of the linear-time graph
+WIDTH = 256  # nodes per layer of the linear-time graph
+MIX = 8  # log2(WIDTH)
 SAMPLE = 40  # nodes read back from a big graph, besides leaves and the output
 
 
@@ -116,16 +117,18 @@ def _layers(size: int) -> tuple[Ops, str, str]:
     previous = [f"x{j}" for j in range(WIDTH)]
     for layer in range(layers):
         current = []
+        step = 1 << (layer % MIX)  # a butterfly: after MIX layers, each node sees every leaf
         for j in range(WIDTH):
             total, mean = f"s{layer}_{j}", f"m{layer}_{j}"
-            ops.append([total, "add", [previous[j], previous[(j + 1) % WIDTH]]])
+            ops.append([total, "add", [previous[j], previous[j ^ step]]])
             ops.append([mean, "mul", [total, 0.5]])
             current.append(mean)
         previous = current
     code = (
         f"level = [Value(float(1 + j % 3)) for j in range({WIDTH})]\n"
-        f"for _ in range({layers}):\n"
-        f"    level = [(level[j] + level[(j + 1) % {WIDTH}]) * 0.5 for j in range({WIDTH})]\n"
+        f"for layer in range({layers}):\n"
+        f"    step = 1 << (layer % {MIX})\n"
+        f"    level = [(level[j] + level[j ^ step]) * 0.5 for j in range({WIDTH})]\n"
         "level[0].backward()\n"
     )
     return ops, previous[0], code
