@@ -331,6 +331,9 @@ class WorkerProcess:
                 code = self.process.wait(timeout=0.5)
             except subprocess.TimeoutExpired:
                 return str(error)
+            wrapped = self.sandbox is not None and self.sandbox.bwrap is not None
+            if wrapped and code > 128 and code - 128 in signal.valid_signals():
+                code = 128 - code  # bwrap passes on a signal death as 128 + the signal
             if code < 0:
                 name = signal.Signals(-code).name
                 if -code == signal.SIGXCPU:

@@ -1,0 +1,5 @@
+# ruff: noqa
+"""Loops forever while loading."""
+
+while True:
+    pass
