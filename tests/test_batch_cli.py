@@ -46,6 +46,7 @@ def classroom(tmp_path: Path) -> Path:
     touch(folder / "bob.py", WRONG_VALUE)
     touch(folder / "carol" / "value.py", "class Value(:\n")
     touch(folder / "dave.py", "import os\nos._exit(3)\n")
+    touch(folder / "eve.py", 'print("x" * 10_000_000)\n' + GOOD_VALUE)  # floods its output
     return folder
 
 
@@ -62,24 +63,25 @@ def test_grade_prints_a_table_and_a_summary(classroom: Path, mini_dir: Path) -> 
         ["bob", "FAILED", "1/4"],
         ["carol", "ERROR", "0/4"],
         ["dave", "ERROR", "0/4"],
+        ["eve", "ERROR", "0/4"],
     ]
     assert lines[1].endswith("s  used twice, numbers on the right")
     assert "your file has a syntax error at line 1" in lines[2]
     assert result.stderr.startswith(
-        "4 submissions on mini: 1 passed, 1 failed, 2 could not be graded; mean score 1.25/4 "
-        "(4 graded, 0 from the cache, "
+        "5 submissions on mini: 1 passed, 1 failed, 3 could not be graded; mean score 1/4 "
+        "(5 graded, 0 from the cache, "
     )
 
 
 def test_grade_again_is_all_from_the_cache(classroom: Path, mini_dir: Path) -> None:
     first = grade(classroom, mini_dir, "--format", "json")
     again = grade(classroom, mini_dir, "--format", "json")
-    assert "(0 graded, 4 from the cache, " in again.stderr
+    assert "(0 graded, 5 from the cache, " in again.stderr
     assert json.loads(again.stdout) == json.loads(first.stdout)
     regraded = grade(classroom, mini_dir, "--regrade")
-    assert "(4 graded, 0 from the cache, " in regraded.stderr
+    assert "(5 graded, 0 from the cache, " in regraded.stderr
     uncached = grade(classroom, mini_dir, "--no-cache")
-    assert "(4 graded, 0 from the cache, " in uncached.stderr
+    assert "(5 graded, 0 from the cache, " in uncached.stderr
 
 
 @pytest.mark.parametrize(
@@ -100,7 +102,7 @@ def test_grade_writes_every_format(
     out = tmp_path / "out" / name
     result = grade(classroom, mini_dir, "-o", out, *(["--format", fmt] if fmt else []))
     assert result.exit_code == 1
-    assert result.stdout.startswith("4 submissions on mini: ")  # the file holds the output
+    assert result.stdout.startswith("5 submissions on mini: ")  # the file holds the output
     assert result.stdout.rstrip().endswith(f"; wrote {out}")
     text = out.read_text(encoding="utf-8")
     if name == "book.csv":
@@ -110,19 +112,20 @@ def test_grade_writes_every_format(
             ("bob", "failed", "1"),
             ("carol", "error", "0"),
             ("dave", "error", "0"),
+            ("eve", "error", "0"),
         ]
         assert rows[1]["failed_tests"] == "used twice; numbers on the right"
     elif name == "book.json":
         data = json.loads(text)
         assert data["schema"] == "judge-gradebook/1"
-        assert [r["report"]["schema"] for r in data["rows"]] == ["judge-report/1"] * 4
+        assert [r["report"]["schema"] for r in data["rows"]] == ["judge-report/1"] * 5
     elif name == "book.md":
         assert "| bob | ❌ failed | 1/4 | used twice, numbers on the right |" in text
         assert "### Score distribution" in text
     elif name == "book.xml":
         root = etree.fromstring(text.encode())
         JUNIT_SCHEMA.assertValid(root)
-        assert [s.get("name") for s in root] == ["alice", "bob", "carol", "dave"]
+        assert [s.get("name") for s in root] == ["alice", "bob", "carol", "dave", "eve"]
     elif fmt == "gradescope":
         data = json.loads(text)
         assert data["submissions"]["bob"]["score"] == 1.0
@@ -144,7 +147,7 @@ def test_grade_github_appends_the_job_summary(
     result = grade(classroom, mini_dir, "--format", "github")
     assert result.stdout.startswith("::error file=")
     text = summary.read_text()
-    assert text.startswith("earlier step\n## mini: 4 submissions")
+    assert text.startswith("earlier step\n## mini: 5 submissions")
 
 
 def test_grade_all_passing_exits_zero(tmp_path: Path, mini_dir: Path) -> None:
