@@ -278,6 +278,19 @@ def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
     default=None,
     help="Seconds allowed per test (default: the problem's time_limit).",
 )
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed of the random graphs, the same for every submission (default: the problem's).",
+)
+@click.option(
+    "--examples",
+    type=click.IntRange(min=1, max=100_000),
+    default=None,
+    help="How many random graphs to run (default: the problem's, usually 200).",
+)
+@sandbox_option
 @click.option("--regrade", is_flag=True, help="Grade again what the cache holds, and replace it.")
 @click.option("--no-cache", is_flag=True, help="Neither use nor store cached results.")
 @handle_errors
@@ -290,6 +303,9 @@ def grade_command(
     output: Path | None,
     jobs: int | None,
     timeout: float | None,
+    seed: int | None,
+    examples: int | None,
+    sandbox: str,
     regrade: bool,
     no_cache: bool,
 ) -> None:
@@ -317,8 +333,8 @@ def grade_command(
     with _progress_bar(len(submissions)) as progress:
         result = grade_batch(
             submissions,
-            prepare(problem),
-            Options(timeout=timeout),
+            prepare(problem, seed=seed, examples=examples),
+            Options(timeout=timeout, sandbox=sandbox),
             jobs=jobs,
             cache=cache,
             reuse=not regrade,

@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 from lxml import etree
 
 from judge.cli import cli
-from tests.conftest import GOOD_VALUE
+from tests.conftest import GOOD_VALUE, ROOT
 from tests.test_batch import HANGING_VALUE, WRONG_VALUE, touch
 
 JUNIT_SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "golden" / "junit.xsd")))
@@ -343,3 +343,13 @@ def test_a_killed_batch_resumes_without_regrading(tmp_path: Path, mini_dir: Path
     finally:
         for pid in _wait_until_gone(tmp_path, 0):
             os.kill(pid, signal.SIGKILL)  # only processes this test started
+
+
+def test_grade_seed_and_examples_reach_every_report_and_the_cache(tmp_path: Path) -> None:
+    touch(tmp_path / "c" / "alice.py", (ROOT / "submissions" / "correct.py").read_text())
+    args = ["grade", tmp_path / "c", "-p", "basic-autograd", "--examples", 3, "--format", "json"]
+    first = invoke(*args, "--seed", 1)
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["rows"][0]["report"]["seed"] == 1
+    assert "(1 graded, 0 from the cache, " in invoke(*args, "--seed", 2).stderr
+    assert "(0 graded, 1 from the cache, " in invoke(*args, "--seed", 1).stderr
