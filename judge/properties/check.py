@@ -31,7 +31,7 @@ from judge.runner.outcome import Kind, Outcome
 from judge.spec.model import Expect, Problem, Tolerance
 
 RANDOM_TEST = "random graphs"
-FLAKY_RERUNS = 3
+FLAKY_RERUNS = 5
 SHOWN = 6  # mismatches shown in a counterexample
 SHRINK_TIMEOUT = 1.0  # seconds per candidate graph while shrinking
 MANY_PATHS_SECONDS = 0.25  # a 21-node backward pass that takes longer walks every path

@@ -202,7 +202,8 @@ def _exception(
     details = failure.outcome.details
     what = f"{details.get('type', 'an exception')}: {details.get('message', '')}".rstrip(": ")
     instructions = program.instructions
-    for end in range(1, len(instructions) + 1):
+    forward_only = runner.run(Program(instructions, None), timeout).kind is Kind.OK
+    for end in range(1, 0 if forward_only else len(instructions) + 1):
         prefix = Program(instructions[:end], None)
         outcome = runner.run(prefix, timeout)
         if outcome.kind is Kind.RAISED:

@@ -100,7 +100,7 @@ def _pick(draw: Draw, builder: GraphBuilder) -> str:
 def _leaf(draw: Draw, builder: GraphBuilder, numbers: st.SearchStrategy[int | float]) -> str:
     name = builder.add(LEAF, (draw(numbers),))  # type: ignore[arg-type]
     if name is None:  # a leaf is always fair; this would be a bug in the rules
-        raise AssertionError("a leaf was refused")
+        raise RuntimeError("a leaf was refused: the rules are broken")
     return name
 
 
@@ -181,7 +181,7 @@ def _graphs(draw: Draw, shape: GraphShape) -> Program:
         _step(draw, builder, shape, op)
     if gather:
         _gather(builder, size)
-    return _fair_prefix(builder)
+    return _fair_prefix(builder, shape.max_nodes)
 
 
 def _gather(builder: GraphBuilder, size: int) -> None:
@@ -195,13 +195,14 @@ def _gather(builder: GraphBuilder, size: int) -> None:
             total = builder.add("add", (total, name)) or total
 
 
-def _fair_prefix(builder: GraphBuilder) -> Program:
-    """The whole graph, or its longest prefix whose gradients stay within bounds."""
-    for end in range(builder.size, 0, -1):
+def _fair_prefix(builder: GraphBuilder, most: int) -> Program:
+    """The graph's longest prefix of at most ``most`` nodes whose gradients stay within
+    bounds (its last node becomes the output)."""
+    for end in range(min(builder.size, most), 0, -1):
         program = builder.program() if end == builder.size else _prefix(builder, end)
         if fair(program) is not None:
             return program
-    raise AssertionError("a single leaf is always fair")
+    raise RuntimeError("a single leaf is always fair: the rules are broken")
 
 
 def _prefix(builder: GraphBuilder, end: int) -> Program:
@@ -211,9 +212,11 @@ def _prefix(builder: GraphBuilder, end: int) -> Program:
 
 def graphs(shape: GraphShape) -> st.SearchStrategy[Program]:
     """Fair straight-line graphs over ``shape.ops`` with ``shape.min_nodes`` to
-    ``shape.max_nodes`` nodes (leaves included; the last node is the output and gets
-    ``backward()``), leaves in ``[shape.low, shape.high]`` (plus far tails for tanh and
-    sigmoid, and safe fresh operands where a drawn one is unfair).
+    ``shape.max_nodes`` nodes, leaves included (fewer when a step is refused); the last
+    node is the output and gets ``backward()``.  Leaves lie in ``[shape.low,
+    shape.high]``, plus far tails for tanh and sigmoid and safe fresh operands where a
+    drawn one is unfair.  Half the graphs end by summing every node nothing uses into
+    the output.
 
     Shrinks toward fewer nodes, earlier ops in ``shape.ops``, chains (each node using
     the one before it) and leaves that are small integers."""
