@@ -5,7 +5,7 @@
 * **many paths**: ``v = v + v`` 20 times: 21 nodes but 2**20 paths from the output to
   the leaf.  A backward pass that walks every path instead of every node takes a
   million steps (and over-counts).
-* **wide**: one leaf used by 4,096 products, summed pairwise (8,192 nodes): every node has many
+* **wide**: one leaf used by 2,048 products, summed pairwise (4,096 nodes): every node has many
   siblings, nothing is deep.  A visited *list* (``v in list``) makes it quadratic.
 * **linear time**: 100,000 nodes in 195 layers of 256 averages of two nodes of the
   layer before (a butterfly, so the output depends on every node); ``backward()`` must
@@ -33,7 +33,7 @@ from judge.files import write_atomic
 from judge.runner.harness import execute
 from judge.spec.model import StressSpec
 
-DEFAULT_SIZES = {"deep-chain": 10_000, "many-paths": 20, "wide": 8_192, "linear-time": 100_000}
+DEFAULT_SIZES = {"deep-chain": 10_000, "many-paths": 20, "wide": 4_096, "linear-time": 100_000}
 WIDTH = 256  # nodes per layer of the linear-time graph
 MIX = 8  # log2(WIDTH)
 SAMPLE = 40  # nodes read back from a big graph, besides leaves and the output
