@@ -292,3 +292,13 @@ def test_run_seed_and_examples(tmp_path: Path) -> None:
     assert text.output.splitlines()[-1].endswith("seed 7")
     bad = CliRunner().invoke(cli, [*args, "--examples", "0"])
     assert bad.exit_code == 2
+
+
+def test_without_a_usable_cache_the_corpus_is_generated_each_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("JUDGE_CACHE_DIR", str(blocker))
+    shape = GraphShape(("add", "mul"))
+    assert [g.stored for g in load_graphs(shape, 1, 15, "x")] == generate(shape, 1, 15)

@@ -142,12 +142,27 @@ def load_graphs(shape: GraphShape, seed: int, examples: int, label: str) -> tupl
     """The corpus for ``shape``, ``seed`` and ``examples``: from the cache if it is
     there, else generated (with hypothesis) and cached.  ``label`` names the file."""
     key = corpus_key(shape, seed, examples)
-    path = cache_dir("graphs") / f"{label}-{key[:20]}.json"
-    stored = _read(path, key)
+    path = cached_file(f"{label}-{key[:20]}.json")
+    stored = _read(path, key) if path is not None else None
     if stored is None:
         stored = generate(shape, seed, examples)
-        write_atomic(path, msgspec.json.encode(StoredCorpus(key, stored)).decode())
+        save(path, msgspec.json.encode(StoredCorpus(key, stored)))
     return tuple(Graph(graph) for graph in stored)
+
+
+def cached_file(name: str) -> Path | None:
+    """Where to cache ``name``, or None when there is no usable cache folder."""
+    try:
+        return cache_dir("graphs") / name
+    except OSError:
+        return None
+
+
+def save(path: Path | None, content: bytes) -> None:
+    """Cache ``content`` if possible: a cache that cannot be written only costs time."""
+    if path is not None:
+        with contextlib.suppress(OSError):
+            write_atomic(path, content.decode())
 
 
 def _read(path: Path, key: str) -> list[StoredGraph] | None:

@@ -26,10 +26,9 @@ from typing import Any
 
 import msgspec
 
-from judge.cachedir import cache_dir
 from judge.engine.evaluate import Reference
 from judge.engine.reference import Value
-from judge.files import write_atomic
+from judge.properties.corpus import cached_file, save
 from judge.runner.harness import execute
 from judge.spec.model import StressSpec
 
@@ -184,18 +183,19 @@ def _evaluate(ops: Ops, output: str, read: list[str]) -> tuple[Reference, float]
 
 
 def _cached_reference(ops: Ops, output: str, read: list[str], key: str) -> Reference:
-    path = cache_dir("graphs") / f"stress-{key[:20]}.json"
+    path = cached_file(f"stress-{key[:20]}.json")
     try:
-        stored = msgspec.json.decode(path.read_bytes(), type=_StoredReference)
-        if stored.key == key:
-            return Reference(stored.data, stored.grad, stored.data_scale, stored.grad_scale)
+        if path is not None:
+            stored = msgspec.json.decode(path.read_bytes(), type=_StoredReference)
+            if stored.key == key:
+                return Reference(stored.data, stored.grad, stored.data_scale, stored.grad_scale)
     except (OSError, msgspec.DecodeError, msgspec.ValidationError):
         pass
     reference, _ = _evaluate(ops, output, read)
     record = _StoredReference(
         key, reference.data, reference.grad, reference.data_scale, reference.grad_scale
     )
-    write_atomic(path, msgspec.json.encode(record).decode())
+    save(path, msgspec.json.encode(record))
     return reference
 
 
