@@ -98,7 +98,17 @@ def failing_report() -> Report:
             0.0,
             False,
             "advisory: grad of b is 2.0, expected 1.0\x00\x1b[31m",
-            extra={"line": 7, "seed": 42, "counterexample": "a = Value(1)\nb = a + a"},
+            extra={
+                "line": 7,
+                "seed": 42,
+                "counterexample": {"code": "a = Value(1.0)\nb = a + a\nb.backward()\n", "nodes": 2},
+                "diagnosis": {
+                    "op": "add",
+                    "phase": "backward",
+                    "node": "b",
+                    "hint": "a value added to itself gets its gradient twice; accumulate with +=",
+                },
+            },
         ),
     ]
     return summarize("students/carol_smith.py", "mini", tests, MAX_SCORE, 5.25, {"seed": 42})
@@ -393,3 +403,34 @@ def test_no_raw_control_character_reaches_any_format(fmt: str) -> None:
     text = render_gradebook(fmt, gradebook())
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f]", text), fmt
     assert "\\x1b[31m" in text or fmt in ("csv", "text", "gradescope", "json")
+
+
+def _property_failure(hidden: bool) -> Report:
+    test = Result(
+        "random graphs",
+        "property",
+        Verdict.FAILED,
+        0.0,
+        4.0,
+        hidden,
+        "wrong gradients on 71 of 200 random graphs",
+        extra={
+            "line": 28,
+            "counterexample": {"code": "a = Value(1.0)\nb = Value(-1.0)\nc = a * b\n"},
+            "diagnosis": {"op": "mul", "phase": "backward", "node": "c", "hint": "slopes swapped"},
+        },
+    )
+    return summarize("s.py", "mini", [test], 4.0, 0.1)
+
+
+@pytest.mark.parametrize("fmt", ["junit", "gradescope", "github", "markdown"])
+def test_a_property_failure_shows_its_diagnosis_and_smallest_graph(fmt: str) -> None:
+    text = render_report(fmt, _property_failure(hidden=False))
+    if fmt == "github":
+        text = unescape(text)
+    elif fmt == "gradescope":
+        text = json.loads(text)["tests"][0]["output"]
+    assert "diagnosis: mul (backward), node c: slopes swapped" in text
+    assert "smallest failing graph:\n    a = Value(1.0)" in text
+    hidden = render_report(fmt, _property_failure(hidden=True))
+    assert "slopes swapped" not in hidden and "Value(1.0)" not in hidden

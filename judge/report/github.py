@@ -12,6 +12,7 @@ never start a workflow command of its own.
 
 from __future__ import annotations
 
+from judge.report.details import full_message
 from judge.report.escape import visible
 from judge.report.gradebook import Gradebook
 from judge.report.model import Report, Status, TestResult
@@ -42,7 +43,7 @@ def _line(value: object) -> int | None:
 
 
 def _describe(test: TestResult) -> str:
-    return f"{test.name} [{test.status.value}]: {test.message}".rstrip(": ")
+    return f"{test.name} [{test.status.value}]: {full_message(test)}".rstrip(": ")
 
 
 def report_annotations(report: Report) -> list[str]:
@@ -62,7 +63,7 @@ def report_annotations(report: Report) -> list[str]:
         for line, group in sorted(by_line.items(), key=lambda item: item[0] or 0):
             if len(group) == 1:
                 title = f"{problem}: {group[0].name} [{group[0].status.value}]"
-                message = group[0].message or group[0].status.value
+                message = full_message(group[0]) or group[0].status.value
             else:
                 title = f"{problem}: {len(group)} tests not passed"
                 message = "\n\n".join(_describe(t) for t in group)

@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from judge.report.details import full_message
 from judge.report.gradebook import Gradebook
 from judge.report.json_format import finite
 from judge.report.model import Report, Status, TestResult
 
 
 def _test_output(test: TestResult) -> str:
-    parts = [test.message] if test.message else []
+    message = full_message(test)
+    parts = [message] if message else []
     if test.output and not test.passed:
         parts.append("Your output:\n" + test.output.rstrip())
     return "\n\n".join(parts)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
+from judge.report.details import full_message
 from judge.report.escape import visible
 from judge.report.gradebook import Gradebook
 from judge.report.model import Report, Status, TestResult, Verdict
@@ -36,7 +37,7 @@ def _testcase(suite: ET.Element, test: TestResult, report: Report, classname: st
         ET.SubElement(case, "skipped", message=clean("advisory: " + _first_line(test.message)))
     else:
         tag = "failure" if test.status in _WRONG_ANSWER else "error"
-        detail = test.message
+        detail = full_message(test)
         if report.status is Status.ERROR and report.message:
             detail = f"{report.message}\n\n({test.message})"  # the cause comes first
         element = ET.SubElement(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 
+from judge.report.details import full_message
 from judge.report.escape import visible
 from judge.report.gradebook import Entry, Gradebook
 from judge.report.model import Report, Status, TestResult
@@ -61,7 +62,7 @@ def _test_label(test: TestResult) -> str:
 
 
 def _test_details(test: TestResult) -> str:
-    body = test.message
+    body = full_message(test)
     if test.shown_output:
         body += "\n\nyour output:\n" + test.shown_output.rstrip()
     return (

@@ -1,0 +1,33 @@
+"""Everything a student needs to act on a test that did not pass, as plain text.
+
+The message first; then, for a property or stress check, its diagnosis in one sentence
+and the graph that shows the mistake (``extra["diagnosis"]`` and
+``extra["counterexample"]``, as ``judge.report.text`` shows them too).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from judge.report.model import TestResult
+
+
+def explanation(test: TestResult) -> str:
+    """The diagnosis and the failing graph of a test, or "" (always "" when hidden)."""
+    if test.hidden:
+        return ""
+    parts = []
+    diagnosis = test.extra.get("diagnosis")
+    if isinstance(diagnosis, dict) and diagnosis.get("hint"):
+        where = f"{diagnosis.get('op')} ({diagnosis.get('phase')}), node {diagnosis.get('node')}"
+        parts.append(f"diagnosis: {where}: {diagnosis['hint']}")
+    example = test.extra.get("counterexample")
+    if isinstance(example, dict) and example.get("code"):
+        title = "smallest failing graph:" if test.kind == "property" else "graph:"
+        parts.append(f"{title}\n{textwrap.indent(str(example['code']).rstrip(), '    ')}")
+    return "\n".join(parts)
+
+
+def full_message(test: TestResult) -> str:
+    """The test's message followed by its explanation, if any."""
+    return "\n".join(part for part in (test.message, explanation(test)) if part)
