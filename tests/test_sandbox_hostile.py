@@ -173,8 +173,8 @@ def leftover_processes(folder: Path, wait: float = 2.0) -> list[int]:
 
 def kernel_layers() -> set[str]:
     """The kernel layers that hold on this machine, as a worker reports them."""
-    from judge.sandbox import plan
     from judge.runner.process import WorkerProcess
+    from judge.sandbox import plan
 
     path = Path(tempfile.mkdtemp()) / "probe.py"
     path.write_text(GOOD_VALUE, encoding="utf-8")

@@ -243,7 +243,12 @@ class Worker:
         """Execute the compiled submission and find its entry class."""
         if self.syntax_error is not None:
             return self.syntax_error
-        namespace: dict[str, Any] = {"__name__": "submission", "__file__": self.path}
+        # A real module in sys.modules, as an import would make: dataclasses, typing and
+        # pickle look the class's module up there.
+        module = type(sys)("submission")
+        module.__file__ = self.path
+        sys.modules["submission"] = module
+        namespace: dict[str, Any] = module.__dict__
         try:
             exec(self.code, namespace)
         except (Exception, SystemExit, KeyboardInterrupt) as error:

@@ -78,7 +78,7 @@ class WorkerProcess:
             if hello is None and self.sandbox is not None and self.sandbox.bwrap is not None:
                 # bwrap could not start the worker (nothing of the submission ran):
                 # typically user namespaces are disabled.  Go on without it.
-                reason = self.stray_output().strip().splitlines()
+                reason = self._last_words().strip().splitlines()
                 detect.mark_bwrap_broken(self.sandbox.bwrap, reason[0] if reason else "failed")
                 self.kill()
                 self.sandbox = self.sandbox.without_bwrap()
@@ -275,6 +275,8 @@ class WorkerProcess:
         """The next response line, draining stray output meanwhile."""
         while True:
             newline = self.buffer.find(b"\n")
+            if newline > MAX_RESPONSE:
+                raise ProtocolError("worker sent an oversized response")
             if newline >= 0:
                 line = bytes(self.buffer[:newline])
                 del self.buffer[: newline + 1]
@@ -314,6 +316,18 @@ class WorkerProcess:
             return os.read(fd, 1 << 20)
         except BlockingIOError:
             return None
+
+    def _last_words(self) -> str:
+        """What a worker that ended wrote to its output: bwrap says why it failed."""
+        assert self.process is not None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=1.0)
+        while len(self.stray) < KEEP_STRAY_OUTPUT:
+            chunk = self._drain(self.stdout_fd)
+            if not chunk:
+                break
+            self.stray += chunk[: KEEP_STRAY_OUTPUT - len(self.stray)]
+        return self.stray_output()
 
     def stray_output(self) -> str:
         """What the worker wrote straight to its stdout/stderr, cut to a few KiB."""

@@ -80,6 +80,7 @@ def _kernel_modules(missing: dict[str, str]) -> Any:
         try:
             from . import landlock, seccomp, syscalls
 
+            syscalls.load_library("libgcc_s.so.1")
             return syscalls, landlock, seccomp
         except (ImportError, OSError) as error:
             reason = f"ctypes is not usable here ({error})"

@@ -65,6 +65,8 @@ OTHER_PREFIXES = ("ctypes.", "shutil.", "sqlite3.")
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")  # os.system and paths come encoded
     text = repr(value)
     return text if len(text) <= 120 else text[:117] + "..."
 

@@ -10,6 +10,7 @@ Linux only: import this module only after checking ``sys.platform``.
 from __future__ import annotations
 
 import _ctypes
+import contextlib
 import os
 import sys
 
@@ -83,6 +84,14 @@ def no_new_privileges() -> None:
     """Set no_new_privs: required by Landlock and seccomp for an unprivileged process,
     and it makes set-uid programs powerless (not that the worker can run any)."""
     prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+def load_library(name: str) -> None:
+    """Load a shared library now, while it can still be read.  libgcc_s is one: glibc
+    opens it the first time a thread exits (to unwind it), and aborts the whole
+    process if Landlock keeps it from reading it then."""
+    with contextlib.suppress(OSError):  # not every libc needs it, or names it so
+        _ctypes.dlopen(name, _ctypes.RTLD_LOCAL)
 
 
 def forget() -> None:
