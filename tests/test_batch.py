@@ -278,3 +278,19 @@ def test_submission_problems_are_rows_in_the_gradebook(plan: Plan, tmp_path: Pat
     assert (entry.report.status, entry.report.message) == (Status.ERROR, "no .py file in zoe/")
     assert entry.report.max_score == plan.max_score
     assert not list((tmp_path / "cache").glob("*/*.json"))  # nothing graded, nothing cached
+
+
+def test_a_row_that_could_not_be_graded_lists_the_same_tests_as_the_others(
+    tmp_path: Path,
+) -> None:
+    plan = prepare(Catalog.with_extra([]).get("basic-autograd"), examples=2)
+    touch(
+        tmp_path / "c" / "alice.py",
+        (Path(__file__).parent.parent / "submissions" / "correct.py").read_text(),
+    )
+    (tmp_path / "c" / "bob.py").write_bytes(b"\xff not utf-8")
+    result = grade_batch(discover(tmp_path / "c"), plan, jobs=1)
+    alice, bob = (e.report for e in result.gradebook.entries)
+    assert bob.status is Status.ERROR
+    assert [t.name for t in bob.tests] == [t.name for t in alice.tests]
+    assert bob.max_score == alice.max_score

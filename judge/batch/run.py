@@ -209,19 +209,17 @@ def _look_up(
 
 
 def not_graded(path: Path, plan: Plan, message: str) -> Report:
-    """A report for a submission that could not be graded: every test an error."""
+    """A report for a submission that could not be graded: every test an error, the
+    same tests (property checks included) as a graded submission's report lists."""
+    why = "not run: the submission could not be graded"
     tests = tuple(
-        TestResult(
-            case.name,
-            "case",
-            Verdict.ERROR,
-            0.0,
-            case.points,
-            case.hidden,
-            "not run: the submission could not be graded",
-        )
+        TestResult(case.name, "case", Verdict.ERROR, 0.0, case.points, case.hidden, why)
         for case in plan.problem.cases
     )
+    if plan.properties is not None:
+        from judge.properties.check import not_run
+
+        tests += not_run(plan.properties, why)
     return Report(
         str(path), plan.problem.id, Status.ERROR, 0.0, plan.max_score, 0.0, tests, message
     )
