@@ -139,6 +139,7 @@ def classroom(tmp_path: Path) -> Path:
     (folder / "frank.py").write_bytes(b"\xff\xfe not utf-8")
     touch(folder / "gina" / "a.py")
     touch(folder / "gina" / "b.py")
+    (folder / "hank.py").write_bytes(b"\xff\xfe not utf-8")  # frank's bytes
     return folder
 
 
@@ -150,6 +151,7 @@ EXPECTED = {
     "erin": Status.PASSED,
     "frank": Status.ERROR,
     "gina": Status.ERROR,
+    "hank": Status.ERROR,
 }
 FAST = Options(timeout=0.3)
 
@@ -171,12 +173,13 @@ def test_a_batch_grades_everyone_and_survives_the_worst(
     assert {e.name: e.report.status for e in book.entries} == EXPECTED
     assert [e.name for e in book.entries] == sorted(EXPECTED)  # submission order, always
     # erin's bytes are alice's: graded once, the report shared (as if cached).
-    assert sorted(seen) == [(name, name == "erin") for name in sorted(EXPECTED)]
-    assert (result.total, result.graded, result.cached, result.internal_errors) == (7, 6, 1, 0)
+    assert sorted(seen) == [(name, name in ("erin", "hank")) for name in sorted(EXPECTED)]
+    assert (result.total, result.graded, result.cached, result.internal_errors) == (8, 6, 2, 0)
     assert not result.interrupted
     reports = {e.name: e.report for e in book.entries}
     assert reports["erin"].submission == str(classroom / "erin.py")
     assert reports["frank"].message.endswith("not UTF-8 text; save it as UTF-8")
+    assert reports["hank"].message == f"{classroom / 'hank.py'}: not UTF-8 text; save it as UTF-8"
     assert "several .py files" in reports["gina"].message
     assert reports["dave"].tests[0].status.value == "timeout"
 
@@ -189,15 +192,15 @@ def test_a_second_batch_comes_from_the_cache(classroom: Path, plan: Plan, tmp_pa
         discover(classroom), plan, FAST, jobs=2, cache=cache, on_done=lambda e, c: seen.append(c)
     )
     # What could not be read is looked at again (it costs nothing); the rest is cached.
-    assert (again.graded, again.cached) == (2, 5)
-    assert seen.count(True) == 5
+    assert (again.graded, again.cached) == (2, 6)
+    assert seen.count(True) == 6
     assert again.gradebook.to_dict() == first.gradebook.to_dict()
     assert again.wall_s < 1.0
     # A student whose bytes equal another's gets a report in their own name.
     erin = next(e for e in again.gradebook.entries if e.name == "erin")
     assert erin.report.submission == str(classroom / "erin.py")
     fresh = grade_batch(discover(classroom), plan, FAST, jobs=2, cache=cache, reuse=False)
-    assert (fresh.graded, fresh.cached) == (6, 1)
+    assert (fresh.graded, fresh.cached) == (6, 2)
 
 
 def test_a_changed_submission_is_graded_again(classroom: Path, plan: Plan, tmp_path: Path) -> None:

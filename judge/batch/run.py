@@ -140,7 +140,9 @@ def grade_batch(
         finish(item.index, Entry(submission.name, report), False)
         for twin in twins.pop(item.key, []) if item.key is not None else []:
             counts["cached"] += 1
-            own = replace(report, submission=str(twin.submission.path))
+            path, own_path = str(submission.path), str(twin.submission.path)
+            message = report.message.replace(path, own_path)
+            own = replace(report, submission=own_path, message=message)
             finish(twin.index, Entry(twin.submission.name, own), True)
 
     interrupted = False
