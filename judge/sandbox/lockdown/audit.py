@@ -149,10 +149,12 @@ class Tripwire:
 def install(tripwire: Tripwire, report: Report) -> None:
     """Add the hook; from now on every forbidden attempt by the submission is reported."""
     check, where = tripwire.check, tripwire.submission_line
-    quiet = frozenset(("sys._getframe", "object.__getattr__", "compile", "exec"))
+    # Frequent and harmless: returned from first, cheaply.  ``id()`` raises an event on
+    # every call, and a topological sort may call it once per node.
+    quiet = frozenset(("builtins.id", "sys._getframe", "object.__getattr__", "compile", "exec"))
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
-        if event in quiet:
+        if event == "builtins.id" or event in quiet:
             return
         attempt = check(event, args)
         if attempt is not None:
