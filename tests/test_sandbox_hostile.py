@@ -117,6 +117,7 @@ class Arena:
         env = {
             "PATH": os.defpath if bwrap else "/nonexistent",
             "TMPDIR": str(self.work),
+            "PYTHONPATH": str(ROOT),  # the judge, installed or not
             "JUDGE_HOSTILE_SECRET": self.secret,
         }
         command = [sys.executable, "-m", "judge", "run", str(submission), "-p", "hostile"]
