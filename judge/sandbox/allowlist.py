@@ -4,7 +4,6 @@ problem's own ``imports:`` list."""
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 import sys
 from dataclasses import dataclass
@@ -55,6 +54,8 @@ def resolve(extra: tuple[str, ...] = ()) -> Allowed:
 def _package_paths(name: str) -> list[str] | None:
     """The folder an installed package is imported from, the package itself, and its
     bundled libraries (``name.libs``); None if it is not installed."""
+    import importlib.util
+
     try:
         spec = importlib.util.find_spec(name)
     except (ImportError, ValueError):
