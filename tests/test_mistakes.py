@@ -12,8 +12,9 @@ import pytest
 from judge.engine.reference import Value
 from judge.properties.check import check_random, run_properties
 from judge.properties.engines import Engine, variant
-from judge.properties.mistakes import LIBRARY, Observation, recognise
+from judge.properties.mistakes import LIBRARY
 from judge.properties.prepare import PreparedProperties, prepare_properties
+from judge.properties.recognise import Observation, recognise
 from judge.properties.runners import EngineRunner
 from judge.report.model import Verdict
 from judge.spec.catalog import Catalog

@@ -19,8 +19,8 @@ from judge.engine.evaluate import Reference
 from judge.grading.verdicts import describe_exception, judge_outcome
 from judge.program.model import Program
 from judge.properties.localise import Diagnosis, locate, method_line
-from judge.properties.mistakes import Observation, recognise
 from judge.properties.prepare import PreparedProperties
+from judge.properties.recognise import Observation, recognise
 from judge.properties.rules import fair
 from judge.properties.runners import Runner
 from judge.properties.shrink import Attempt, Budget, shrink
