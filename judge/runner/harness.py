@@ -194,6 +194,7 @@ class Worker:
     def __init__(self, requests: Any, responses: Any) -> None:
         self.requests = requests
         self.responses = responses
+        self.response_fd: int = responses.fileno()
         self.path = ""
         self.code: Any = None
         self.syntax_error: dict[str, Any] | None = None
@@ -314,12 +315,20 @@ class Worker:
         result["output"] = capture.text()
         return result
 
-    def forbidden(self, attempt: str, line: int | None) -> NoReturn:
+    def forbidden(
+        self,
+        attempt: str,
+        line: int | None,
+        _dumps: Callable[[Any], str] = json.dumps,
+        _write: Callable[[int, bytes], int] = os.write,
+        _exit: Callable[[int], NoReturn] = os._exit,
+    ) -> NoReturn:
         """Answer that the submission tried something forbidden, and end the process.
 
         Called by the sandbox's tripwires from inside the submission's call, so the
         answer goes straight to the descriptor and nothing the submission does (an
-        ``except``, a ``finally``) runs after it.
+        ``except``, a ``finally``) runs after it.  The functions it needs are bound
+        when this file loads, before the submission can patch ``json`` or ``os``.
         """
         text = linecache.getline(self.path, line).strip() if line else ""
         message = attempt + (f"\n  at line {line} of your file: {text}" if line else "")
@@ -344,11 +353,11 @@ class Worker:
                 "line": line,
                 "output": output,
             }
-        data = (json.dumps(payload) + "\n").encode()
-        fd = self.responses.fileno()
-        while data:
-            data = data[os.write(fd, data) :]
-        os._exit(0)
+        data = (_dumps(payload) + "\n").encode()
+        with contextlib.suppress(OSError):  # the judge kills a worker it cannot hear
+            while data:
+                data = data[_write(self.response_fd, data) :]
+        _exit(0)
 
     def serve(self) -> None:
         config = json.loads(self.requests.readline())

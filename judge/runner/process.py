@@ -1,7 +1,9 @@
 """Host the harness in a child process and talk to it over private pipes.
 
-The child runs ``python -I -S harness.py`` in a new session, with an empty
-environment, in an empty temporary directory.  Requests and responses travel over two
+The child runs ``python -I -S -B`` importing harness.py, in a new session, with an
+empty environment, in an empty temporary directory holding a copy of the submission;
+the sandbox (``judge.sandbox``) adds its limits and settings to the child's
+configuration and may wrap it in bubblewrap.  Requests and responses travel over two
 pipes that are not stdin/stdout; the child's stdout and stderr are drained separately
 and capped.  Every request has a deadline; a child that misses it, dies, floods its
 output or breaks the protocol is killed with its whole process group.
@@ -134,6 +136,9 @@ class WorkerProcess:
     def _launch(self, deadline: float) -> dict[str, Any] | None:
         """Start the process and send its configuration; return the sandbox layers it
         reports, or None if it ended before saying anything."""
+        self.stray.clear()
+        self.stray_size = 0
+        self.buffer.clear()
         self.workdir = tempfile.mkdtemp(prefix="judge-worker-")
         copy = Path(self.workdir) / self.submission.name
         shutil.copyfile(self.submission, copy)

@@ -85,6 +85,7 @@ class Sandbox:
         return bwrap.command(self.bwrap, inner, workdir, read, as_root)
 
     def without_bwrap(self) -> Sandbox:
+        """The same sandbox, launching the worker directly."""
         return replace(self, bwrap=None)
 
     def held(self, reported: dict[str, Any]) -> list[str]:
