@@ -508,6 +508,44 @@ def test_an_oversized_answer_is_a_crash(
     assert "oversized" in outcome.details["message"]
 
 
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "[" * 100_000,  # nested deeper than the judge's parser recurses
+        '{"id": 1, "status": "missing", "ops": ["format_disk"]}',
+        '{"id": 1, "status": "error", "type": [], "frames": [["x", 1], 3]}',
+    ],
+)
+def test_a_forged_answer_cannot_take_the_judge_down(
+    worker: Callable[[str], WorkerProcess], forged: str
+) -> None:
+    exit_now = "sys.modules['os']._exit(0)"
+    source = GOOD_VALUE.replace(
+        "        self.grad = 1.0\n", f"        {write_to_judge(forged)}; {exit_now}\n"
+    )
+    outcome = worker(source).request(PROGRAM, 10)
+    assert outcome.kind in (Kind.CRASHED, Kind.RAISED)
+    if outcome.kind is Kind.RAISED:
+        assert outcome.details == {
+            "kind": "",
+            "type": "[]",
+            "message": "",
+            "output": "",
+            "frames": [],
+        }
+
+
+def test_a_forged_load_error_reads_as_one(
+    write: Callable[[str, str], Path], mini_dir: Path
+) -> None:
+    forged = '{"load_error": {"kind": "exception", "type": "X", "frames": [["x"]], "line": "7"}}'
+    source = f"import sys\n{write_to_judge(forged)}\nsys.modules['os']._exit(0)\n"
+    report = graded(write, mini_dir, source)
+    assert report["status"] == "error"
+    assert report["message"] == "your file raised an exception while loading: X"
+    assert "line" not in report
+
+
 def test_a_clean_close_says_so(worker: Callable[[str], WorkerProcess]) -> None:
     process = worker(GOOD_VALUE)
     assert process.request(PROGRAM, 10).kind is Kind.OK

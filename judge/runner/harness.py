@@ -267,21 +267,27 @@ class Worker:
         self.cls = cls
         return {}
 
-    def run(self, program: dict[str, Any]) -> dict[str, Any]:
-        """Run one program and read back data and grad of every node."""
+    def run(
+        self, program: dict[str, Any], clock: Callable[[], float] = time.perf_counter
+    ) -> dict[str, Any]:
+        """Run one program and read back data and grad of every node.
+
+        ``clock`` is bound when this file loads: a submission that patches
+        ``time.perf_counter`` cannot make its backward pass look fast.
+        """
         assert self.cls is not None
         ops = program["ops"]
         missing = missing_ops(self.cls, ops)
         if missing:
             return {"status": "missing", "ops": missing}
-        started = time.perf_counter()
+        started = clock()
         try:
             nodes = execute(ops, None, self.cls)
-            forward_s = time.perf_counter() - started
-            started = time.perf_counter()
+            forward_s = clock() - started
+            started = clock()
             if program["backward"] is not None:
                 nodes[program["backward"]].backward()
-            backward_s = time.perf_counter() - started
+            backward_s = clock() - started
             read = program.get("read") or list(nodes)
             data = {name: number(nodes[name].data) for name in read}
             grad = {name: number(nodes[name].grad) for name in read}

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from judge.errors import SandboxError
+from judge.program.ops import OPS
 from judge.runner.outcome import Kind, LoadResult, Outcome
 from judge.sandbox import detect
 from judge.sandbox.levels import Sandbox
@@ -50,6 +51,30 @@ def harness_files() -> list[str]:
     if os.path.exists(cached):
         files.append(cached)
     return files
+
+
+def well_formed(error: dict[str, Any]) -> dict[str, Any]:
+    """An error account from the worker with only the fields the judge reads, each of
+    the type it expects: the channel is the submission's to write on too, and a
+    forged account must not crash the judge (a malformed frame, a line that is text)."""
+    clean: dict[str, Any] = {
+        key: str(error.get(key, "")) for key in ("kind", "type", "message", "output")
+    }
+    frames = error.get("frames")
+    clean["frames"] = [
+        frame
+        for frame in (frames if isinstance(frames, list) else [])
+        if isinstance(frame, list)
+        and len(frame) == 2
+        and type(frame[0]) is int
+        and isinstance(frame[1], str)
+    ]
+    if type(error.get("line")) is int:
+        clean["line"] = error["line"]
+    classes = error.get("classes")
+    if isinstance(classes, list):
+        clean["classes"] = [str(name) for name in classes]
+    return clean
 
 
 class ProtocolError(Exception):
@@ -116,8 +141,8 @@ class WorkerProcess:
             message = {"crash": self._death(error)}
         if "load_error" in message and isinstance(message["load_error"], dict):
             self.kill()
-            error_info = message["load_error"]
-            return LoadResult(error_info, output=str(error_info.get("output", "")))
+            error_info = well_formed(message["load_error"])
+            return LoadResult(error_info, output=error_info.get("output", ""))
         ready = message.get("ready")
         if not isinstance(ready, dict) or self.buffer:
             crash = message.get("crash", "worker broke protocol")
@@ -266,14 +291,13 @@ class WorkerProcess:
                 backward_s=float(backward_s) if isinstance(backward_s, float) else 0.0,
             )
         if status == "error":
-            return Outcome(Kind.RAISED, details=message, output=output)
-        if status == "missing":
-            return Outcome(
-                Kind.MISSING, details={"ops": list(message.get("ops", []))}, output=output
-            )
+            return Outcome(Kind.RAISED, details=well_formed(message), output=output)
+        ops = message.get("ops")
+        if status == "missing" and isinstance(ops, list) and ops and set(ops) <= set(OPS):
+            return Outcome(Kind.MISSING, details={"ops": ops}, output=output)
         if status == "forbidden":
             self.kill()
-            return Outcome(Kind.FORBIDDEN, details=message, output=output)
+            return Outcome(Kind.FORBIDDEN, details=well_formed(message), output=output)
         self.kill()
         if status == "memory":
             return Outcome(Kind.MEMORY, output=output)
@@ -304,7 +328,7 @@ class WorkerProcess:
                 del self.buffer[: newline + 1]
                 try:
                     message = json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):  # RecursionError: [[[[... nested
                     raise ProtocolError("worker sent a malformed response") from None
                 if not isinstance(message, dict):
                     raise ProtocolError("worker sent a malformed response")
