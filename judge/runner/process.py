@@ -42,6 +42,7 @@ STARTER = (
 MAX_RESPONSE = 64 << 20  # bytes: a 100,000-node graph's numbers fit with room to spare
 MAX_STRAY_OUTPUT = 1 << 20  # bytes written straight to fd 1/2 before the worker is stopped
 KEEP_STRAY_OUTPUT = 4096
+KEEP_TEXT = 8192  # characters of any text the worker sends (its output, a message)
 
 
 def harness_files() -> list[str]:
@@ -58,7 +59,7 @@ def well_formed(error: dict[str, Any]) -> dict[str, Any]:
     the type it expects: the channel is the submission's to write on too, and a
     forged account must not crash the judge (a malformed frame, a line that is text)."""
     clean: dict[str, Any] = {
-        key: str(error.get(key, "")) for key in ("kind", "type", "message", "output")
+        key: str(error.get(key, ""))[:KEEP_TEXT] for key in ("kind", "type", "message", "output")
     }
     frames = error.get("frames")
     clean["frames"] = [
@@ -156,7 +157,7 @@ class WorkerProcess:
         except (TypeError, ValueError):
             self.kill()
             return LoadResult({"kind": "crash", "type": "", "message": "worker broke protocol"})
-        return LoadResult(None, methods, str(ready.get("output", "")))
+        return LoadResult(None, methods, str(ready.get("output", ""))[:KEEP_TEXT])
 
     def _launch(self, deadline: float) -> dict[str, Any] | None:
         """Start the process and send its configuration; return the sandbox layers it
@@ -276,7 +277,7 @@ class WorkerProcess:
 
     def _outcome(self, message: dict[str, Any]) -> Outcome:
         status = message.get("status")
-        output = str(message.get("output", "")) + self.stray_output()
+        output = str(message.get("output", ""))[:KEEP_TEXT] + self.stray_output()
         if status == "ok":
             data, grad = message.get("data"), message.get("grad")
             if not isinstance(data, dict) or not isinstance(grad, dict):
