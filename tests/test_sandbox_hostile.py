@@ -242,3 +242,25 @@ def test_auto_lists_the_kernel_layers_that_hold(arena: Arena) -> None:
     assert code == 1
     if os.geteuid() == 0:
         assert "privdrop" in layers
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="checks /proc")
+@pytest.mark.parametrize("bwrap", [True, False], ids=["auto", "auto-without-bwrap"])
+def test_a_judge_killed_mid_run_leaves_no_worker_behind(arena: Arena, bwrap: bool) -> None:
+    if not kernel_layers() - {"bwrap"}:
+        pytest.skip("no kernel layer holds on this machine")
+    submission = arena.submission("long_sleep")
+    command = [sys.executable, "-m", "judge", "run", str(submission), "-p", "hostile"]
+    command += ["--problems", str(arena.specs), "--timeout", "30"]
+    env = {"PATH": os.defpath if bwrap else "/nonexistent", "TMPDIR": str(arena.work)}
+    judge = subprocess.Popen(command, cwd=arena.base, env={**env, "PYTHONPATH": str(ROOT)})
+    try:
+        deadline = time.monotonic() + 20
+        while not leftover_processes(arena.work, wait=0) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert leftover_processes(arena.work, wait=0), "no worker started"
+        time.sleep(0.3)  # into the test's sleep
+    finally:
+        judge.kill()
+        judge.wait()
+    assert leftover_processes(arena.base, wait=3) == []

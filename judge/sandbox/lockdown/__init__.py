@@ -40,7 +40,13 @@ def read_roots(settings: dict[str, Any], workdir: str) -> list[str]:
 
 
 def limit(config_limits: dict[str, int]) -> list[str]:
-    """Apply the resource limits; return ``["rlimits"]`` if any took."""
+    """Apply the resource limits; return ``["rlimits"]`` if any took.
+
+    The CPU limit is the run's time left; the same number of wall-clock seconds (and
+    one more) ends the worker in any case.
+    """
+    if "RLIMIT_CPU" in config_limits:
+        limits.alarm(int(config_limits["RLIMIT_CPU"]) + 1)
     return ["rlimits"] if limits.apply(config_limits) else []
 
 
@@ -92,9 +98,10 @@ def _kernel_layers(
     modules: Any, roots: list[str], layers: list[str], missing: dict[str, str]
 ) -> None:
     syscalls, landlock, seccomp = modules
-    # Not dumpable: no core file, and no ptrace or /proc peeking by the same user.
     with contextlib.suppress(OSError):
+        # Not dumpable: no core file, and no ptrace or /proc peeking by the same user.
         syscalls.prctl(syscalls.PR_SET_DUMPABLE, 0)
+        syscalls.die_with_parent()
     try:
         abi = landlock.restrict(roots)
         layers.append("landlock")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import resource
+import signal
 
 
 def apply(limits: dict[str, int]) -> list[str]:
@@ -21,3 +22,11 @@ def apply(limits: dict[str, int]) -> list[str]:
             resource.setrlimit(which, (value, value))
             applied.append(name)
     return applied
+
+
+def alarm(seconds: int) -> None:
+    """End the process (SIGALRM) after ``seconds`` of wall-clock time: a backstop for a
+    worker asleep in a request whose judge is gone.  (On Linux the kernel layers also
+    tie the worker's life to the judge's.)"""
+    if hasattr(signal, "alarm"):
+        signal.alarm(seconds)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 # Numbers from <linux/prctl.h>.
+PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_SECCOMP = 22
 PR_SET_NO_NEW_PRIVS = 38
@@ -84,6 +85,15 @@ def no_new_privileges() -> None:
     """Set no_new_privs: required by Landlock and seccomp for an unprivileged process,
     and it makes set-uid programs powerless (not that the worker can run any)."""
     prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+def die_with_parent() -> None:
+    """Be killed when the judge dies, even by SIGKILL: a worker stuck in a sleep must
+    not outlive it.  (Must come after dropping root, which clears the setting.)"""
+    parent = os.getppid()
+    prctl(PR_SET_PDEATHSIG, 9)
+    if os.getppid() != parent:  # the judge died before the setting took
+        os._exit(1)
 
 
 def load_library(name: str) -> None:
