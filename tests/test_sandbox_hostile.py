@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from judge.report.model import Report
 from tests.conftest import GOOD_VALUE, ROOT
 
 HOSTILE = Path(__file__).with_name("hostile")
@@ -211,6 +212,7 @@ def test_hostile_submission_is_contained(arena: Arena, name: str, level: str, bw
     assert code == 1, output
     assert seconds < 20
     report = json.loads(output)
+    Report.from_dict(report)  # every field of the report's contract is there
     status, verdict, words = EXPECTED[name]
     assert report["status"] == status, output
     assert [test["status"] for test in report["tests"]] == [verdict], output
