@@ -68,7 +68,11 @@ def worker_ids() -> tuple[int, int] | None:
 
 def strict_hint(missing: dict[str, str]) -> str:
     """Why no kernel layer holds here, and how to get one, for ``--sandbox strict``."""
-    reasons = "; ".join(f"{layer}: {reason}" for layer, reason in sorted(missing.items()))
+    found = dict(missing)
+    problem = bwrap_problem()
+    if problem:
+        found["bwrap"] = problem
+    reasons = "; ".join(f"{layer}: {reason}" for layer, reason in sorted(found.items()))
     if not sys.platform.startswith("linux"):
         how = (
             "Landlock, seccomp and bubblewrap are Linux features: grade on Linux (a CI "
@@ -81,7 +85,5 @@ def strict_hint(missing: dict[str, str]) -> str:
             "or install bubblewrap (apt-get install bubblewrap) where user namespaces "
             "are allowed"
         )
-    problem = bwrap_problem()
-    if problem:
-        reasons += f"; bwrap: {problem}"
-    return f"--sandbox strict needs a kernel layer and none holds here ({reasons}). To fix: {how}."
+    why = f" ({reasons})" if reasons else ""
+    return f"--sandbox strict needs a kernel layer and none holds here{why}. To fix: {how}."
