@@ -10,7 +10,7 @@ denies is what an escape needs and a Value class never does:
   (``clone3`` answers ENOSYS, so libc falls back to ``clone`` for threads);
 * signals and limits aimed at any other process; ``ptrace`` and reading other
   processes' memory;
-* every socket;
+* every socket, and System V and POSIX IPC (objects that would outlive the worker);
 * opening files for writing, and every call that creates, removes, renames or changes
   a file (the second wall behind Landlock, and the only one where Landlock is absent);
 * namespaces, mounts, keyrings, BPF, io_uring (whose requests bypass seccomp), kernel
@@ -116,6 +116,25 @@ DENIED: dict[str, Numbers] = {
     "acct": (163, 89),
     "swapon": (167, 224),
     "swapoff": (168, 225),
+    # System V and POSIX IPC: objects that outlive the process, shared across it
+    "mq_open": (240, 180),
+    "mq_unlink": (241, 181),
+    "mq_timedsend": (242, 182),
+    "mq_timedreceive": (243, 183),
+    "mq_notify": (244, 184),
+    "mq_getsetattr": (245, 185),
+    "msgget": (68, 186),
+    "msgsnd": (69, 189),
+    "msgrcv": (70, 188),
+    "msgctl": (71, 187),
+    "semget": (64, 190),
+    "semop": (65, 193),
+    "semctl": (66, 191),
+    "semtimedop": (220, 192),
+    "shmget": (29, 194),
+    "shmat": (30, 196),
+    "shmctl": (31, 195),
+    "shmdt": (67, 197),
     # sockets
     "socket": (41, 198),
     "socketpair": (53, 199),
