@@ -189,3 +189,21 @@ def test_unwritable_output_is_a_usage_error(good: Path, mini_dir: Path) -> None:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
     assert "cannot write /proc/none/x" in result.output
+
+
+def test_output_flood_while_loading_is_explained(write, mini_dir: Path) -> None:
+    flood = write("flood.py", "while True:\n    print('x' * 1000)\n")
+    result = CliRunner().invoke(cli, ["run", str(flood), "-p", "mini", "--problems", str(mini_dir)])
+    assert result.exit_code == 1
+    assert "stopped while loading: it printed more than 1048576 characters" in result.output
+
+
+def test_hidden_test_output_is_not_shown_to_the_student(write, mini_dir: Path) -> None:
+    # Printing inside an operator would reveal a hidden graph's values.
+    leaky = GOOD_VALUE.replace(
+        "self.grad += other.data", "print('SECRET', self.data); self.grad = other.data"
+    )
+    path = write("leaky.py", leaky)
+    result = CliRunner().invoke(cli, ["run", str(path), "-p", "mini", "--problems", str(mini_dir)])
+    assert "used twice (hidden) [failed]" in result.output
+    assert "SECRET 3.0" not in result.output

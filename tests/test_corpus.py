@@ -33,7 +33,9 @@ def test_corpus_lists_every_file() -> None:
     assert files == set(EXPECTED)
 
 
-@pytest.mark.parametrize(("path", "problem", "verdict"), CASES, ids=[f"{p}-{q}" for p, q, _ in CASES])
+@pytest.mark.parametrize(
+    ("path", "problem", "verdict"), CASES, ids=[f"{p}-{q}" for p, q, _ in CASES]
+)
 def test_verdict(path: str, problem: str, verdict: str) -> None:
     report = grade(CORPUS / path, plan_for(problem))
     failing = [f"{t.name}: {t.status.value}: {t.message}" for t in report.tests if not t.passed]

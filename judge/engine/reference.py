@@ -70,7 +70,9 @@ class Value:
     def __truediv__(self, other: Value | Number) -> Value:
         other = other if isinstance(other, Value) else Value(other)
         quotient = self.data / other.data
-        out = Value(quotient, (self, other), "div", self.scale / abs(other.data))
+        # A rounding error in either operand moves the quotient: a/b and (a/b)(db/b).
+        scale = (self.scale + abs(quotient) * other.scale) / abs(other.data)
+        out = Value(quotient, (self, other), "div", scale)
 
         def backward() -> None:
             out._send(self, 1.0 / other.data)

@@ -103,6 +103,11 @@ def describe_load_error(error: dict[str, Any], entry: str) -> str:
         return f"your file does not define a class named {entry!r}{found}"
     if kind == "exception":
         return "your file raised an exception while loading: " + describe_exception(error)
+    if kind == "output_limit":
+        return (
+            f"your file was stopped while loading: {error.get('message', '')}; "
+            "remove the prints that run at import time"
+        )
     if kind == "forbidden":
         return f"the sandbox stopped your file while loading: {error.get('message', '')}"
     return f"the submission could not be loaded: {error.get('message', 'unknown reason')}"

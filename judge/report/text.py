@@ -32,9 +32,9 @@ def _test_lines(test: TestResult, color: bool) -> list[str]:
         lines.append(textwrap.indent(test.message, "      "))
     if not test.passed:
         lines.extend(_explanation(test))
-    if test.output and not test.passed:
+    if test.shown_output and not test.passed:
         lines.append("      your output:")
-        lines.append(textwrap.indent(test.output.rstrip(), "      | "))
+        lines.append(textwrap.indent(test.shown_output.rstrip(), "      | "))
     return lines
 
 

@@ -379,6 +379,14 @@ class Worker:
         self.send({"sandbox": state})
         loaded = self.captured(lambda: self.load(config["entry"]))
         if self.cls is None:
+            if loaded.get("status") == "output_limit":
+                loaded = {
+                    "kind": "output_limit",
+                    "type": "",
+                    "frames": [],
+                    "message": f"it printed more than {OUTPUT_LIMIT} characters",
+                    "output": loaded["output"],
+                }
             self.send({"load_error": loaded})
             return
         self.send(
