@@ -93,6 +93,35 @@ def _emit(text: str, output: Path | None) -> None:
             raise UsageError(f"cannot write {output}: {error.strerror}") from None
 
 
+def grading_options(command: F) -> F:
+    """The options that change how a submission is graded, shared by run and grade."""
+    options = [
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.01),
+            default=None,
+            help="Seconds allowed per test (default: the problem's time_limit).",
+        ),
+        click.option(
+            "--seed",
+            type=int,
+            default=None,
+            help="Seed of the random graphs, the same for every submission "
+            "(default: the problem's; the report records it).",
+        ),
+        click.option(
+            "--examples",
+            type=click.IntRange(min=1, max=100_000),
+            default=None,
+            help="How many random graphs to run (default: the problem's, usually 200).",
+        ),
+        sandbox_option,
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="judge")
 def cli() -> None:
@@ -124,25 +153,7 @@ def cli() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the report to this file instead of standard output.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.01),
-    default=None,
-    help="Seconds allowed per test (default: the problem's time_limit).",
-)
-@click.option(
-    "--seed",
-    type=int,
-    default=None,
-    help="Seed of the random graphs (default: the problem's; the report records it).",
-)
-@click.option(
-    "--examples",
-    type=click.IntRange(min=1, max=100_000),
-    default=None,
-    help="How many random graphs to run (default: the problem's, usually 200).",
-)
-@sandbox_option
+@grading_options
 @handle_errors
 def run(
     submission: Path,
@@ -272,25 +283,7 @@ def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
     default=None,
     help="Submissions graded at once (default: every core).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.01),
-    default=None,
-    help="Seconds allowed per test (default: the problem's time_limit).",
-)
-@click.option(
-    "--seed",
-    type=int,
-    default=None,
-    help="Seed of the random graphs, the same for every submission (default: the problem's).",
-)
-@click.option(
-    "--examples",
-    type=click.IntRange(min=1, max=100_000),
-    default=None,
-    help="How many random graphs to run (default: the problem's, usually 200).",
-)
-@sandbox_option
+@grading_options
 @click.option("--regrade", is_flag=True, help="Grade again what the cache holds, and replace it.")
 @click.option("--no-cache", is_flag=True, help="Neither use nor store cached results.")
 @handle_errors
