@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from judge.engine.reference import Value
 from judge.program.model import Program
-from judge.runner.harness import execute
+from judge.runner.harness import execute, paused_gc
 
 
 class ReferenceError(Exception):
@@ -29,7 +29,8 @@ def evaluate(program: Program) -> Reference:
     """Build the program's graph with the reference ``Value`` and run ``backward``."""
     wire = program.to_wire()
     try:
-        nodes: dict[str, Value] = execute(wire["ops"], wire["backward"], Value)  # type: ignore[arg-type]
+        with paused_gc():
+            nodes: dict[str, Value] = execute(wire["ops"], wire["backward"], Value)  # type: ignore[arg-type]
     except (ArithmeticError, ValueError, TypeError) as error:
         raise ReferenceError(f"the reference engine cannot evaluate it: {error}") from None
     for name, node in nodes.items():

@@ -29,7 +29,7 @@ import msgspec
 from judge.engine.evaluate import Reference
 from judge.engine.reference import Value
 from judge.properties.corpus import cached_file, save
-from judge.runner.harness import execute
+from judge.runner.harness import execute, paused_gc
 from judge.spec.model import StressSpec
 
 DEFAULT_SIZES = {"deep-chain": 10_000, "many-paths": 20, "wide": 4_096, "linear-time": 100_000}
@@ -167,8 +167,9 @@ class _StoredReference(msgspec.Struct, frozen=True):
 
 def _evaluate(ops: Ops, output: str, read: list[str]) -> Reference:
     """Reference values of the ``read`` nodes."""
-    nodes = execute(ops, None, Value)
-    nodes[output].backward()
+    with paused_gc():
+        nodes = execute(ops, None, Value)
+        nodes[output].backward()
     return Reference(
         data={n: nodes[n].data for n in read},
         grad={n: nodes[n].grad for n in read},
@@ -182,12 +183,13 @@ def reference_seconds(size: int, nodes: int) -> float:
     nodes, on this machine now: timed (best of three) on one a fifth as big, scaled up
     (the reference is linear), so a plan is made in a fraction of a second."""
     small_ops, small_output, _ = _layers(max(WIDTH * 3, size // TIMING_FRACTION))
-    graph = execute(small_ops, None, Value)
     best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        graph[small_output].backward()
-        best = min(best, time.perf_counter() - started)
+    with paused_gc():  # as the worker runs a submission's graphs
+        graph = execute(small_ops, None, Value)
+        for _ in range(3):
+            started = time.perf_counter()
+            graph[small_output].backward()
+            best = min(best, time.perf_counter() - started)
     return best * nodes / len(small_ops)
 
 
