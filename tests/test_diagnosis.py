@@ -32,7 +32,10 @@ from tests.conftest import MINI_SPEC
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 PROBLEM = "autograd-activations"  # every op: every corpus mistake fails here
-HANDFUL = 4  # nodes
+# Nodes.  Four suffice for every mistake when the submission is deterministic; a mistake
+# whose answers depend on set iteration order (visited set keyed by value) sometimes
+# reproduces only with one more, unrelated, leaf that shifts the order.
+HANDFUL = 5
 
 # file: (ops the diagnosis may name, phase, library mistake or None)
 EXPECTED: dict[str, tuple[set[str], str, str | None]] = {
