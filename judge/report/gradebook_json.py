@@ -3,12 +3,10 @@ holding its full ``judge-report/1`` report under ``report``."""
 
 from __future__ import annotations
 
-import json
-
 from judge.report.gradebook import Gradebook
-from judge.report.json_format import finite
+from judge.report.json_format import dumps
 
 
 def render_gradebook(book: Gradebook) -> str:
     """The gradebook as indented, standard JSON (non-finite numbers as strings)."""
-    return json.dumps(finite(book.to_dict()), indent=2, allow_nan=False) + "\n"
+    return dumps(book.to_dict())

@@ -9,12 +9,11 @@ the status and the maximum go in ``extra_data``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from judge.report.details import full_message
 from judge.report.gradebook import Gradebook
-from judge.report.json_format import finite
+from judge.report.json_format import dumps
 from judge.report.model import Report, Status, TestResult
 
 
@@ -59,7 +58,7 @@ def results(report: Report) -> dict[str, Any]:
 
 def render(report: Report) -> str:
     """``results.json`` for one submission."""
-    return json.dumps(finite(results(report)), indent=2, allow_nan=False) + "\n"
+    return dumps(results(report))
 
 
 def render_gradebook(book: Gradebook) -> str:
@@ -70,4 +69,4 @@ def render_gradebook(book: Gradebook) -> str:
         "max_score": book.max_score,
         "submissions": {entry.name: results(entry.report) for entry in book.entries},
     }
-    return json.dumps(finite(document), indent=2, allow_nan=False) + "\n"
+    return dumps(document)

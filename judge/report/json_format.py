@@ -20,6 +20,12 @@ def finite(value: Any) -> Any:
     return value
 
 
+def dumps(value: Any) -> str:
+    """``value`` as indented, standard JSON: non-finite numbers as strings, no NaN or
+    Infinity literals, a final newline.  Every JSON writer uses it."""
+    return json.dumps(finite(value), indent=2, allow_nan=False) + "\n"
+
+
 def render(report: Report) -> str:
-    """The report as indented JSON (strict: no NaN or Infinity literals)."""
-    return json.dumps(finite(report.to_dict()), indent=2, allow_nan=False) + "\n"
+    """The report as the ``judge-report/1`` JSON contract."""
+    return dumps(report.to_dict())
