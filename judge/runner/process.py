@@ -148,9 +148,10 @@ class WorkerProcess:
         if not isinstance(ready, dict) or self.buffer:
             crash = message.get("crash", "worker broke protocol")
             output = self.stray_output()
+            kind = "forbidden" if self._killed_by_seccomp() else "crash"
             self.kill()
             return LoadResult(
-                {"kind": "crash", "type": "", "message": crash, "frames": []}, output=output
+                {"kind": kind, "type": "", "message": crash, "frames": []}, output=output
             )
         try:
             methods = {str(k): int(v) for k, v in dict(ready.get("methods", {})).items()}
@@ -268,6 +269,8 @@ class WorkerProcess:
             death = self._death(error)
             self.kill()
             kind = Kind.MEMORY if "memory" in death else Kind.CRASHED
+            if self._killed_by_seccomp():
+                kind = Kind.FORBIDDEN  # a probe that got past the Python tripwires
             return Outcome(kind, details={"message": death}, output=self.stray_output())
         answer_id = message.get("id")
         if type(answer_id) is not int or answer_id != self.next_id:
@@ -383,6 +386,13 @@ class WorkerProcess:
             text += f"\n[... {self.stray_size - len(self.stray)} more bytes cut]"
         return text
 
+    def _killed_by_seccomp(self) -> bool:
+        """Whether the worker ended by SIGSYS: the seccomp filter kills it for the
+        calls that reach other processes or outlive the judge (see ``seccomp.KILLED``)."""
+        code = self.process.poll() if self.process is not None else None
+        wrapped = self.sandbox is not None and self.sandbox.bwrap is not None
+        return code == -signal.SIGSYS or (wrapped and code == 128 + signal.SIGSYS)
+
     def _death(self, error: BaseException) -> str:
         """Explain why the worker stopped answering."""
         if isinstance(error, TimeoutError):
@@ -401,6 +411,8 @@ class WorkerProcess:
                     return f"killed by {name}: over its CPU time limit"
                 if -code == signal.SIGSEGV:
                     return f"killed by {name} (a segmentation fault, often deep recursion)"
+                if -code == signal.SIGSYS:
+                    return f"killed by {name}: it made a system call the sandbox forbids"
                 return f"killed by signal {name}"
             if code == 0 and "exited" in str(error):
                 return "the worker exited before answering (sys.exit or os._exit?)"

@@ -13,11 +13,21 @@ denies is what an escape needs and a Value class never does:
 * every socket, and System V and POSIX IPC (objects that would outlive the worker);
 * opening files for writing, and every call that creates, removes, renames or changes
   a file (the second wall behind Landlock, and the only one where Landlock is absent);
+  reading extended attributes (Landlock does not cover them);
 * namespaces, mounts, keyrings, BPF, io_uring (whose requests bypass seccomp), kernel
   modules and the like.
 
-A denied call fails with EPERM (the submission sees a ``PermissionError``); a call from
-another architecture's ABI kills the process.  Linux on x86-64 and arm64 only.
+Most denied calls fail with EPERM (the submission sees a ``PermissionError``: the
+standard library tries some of them and copes).  The calls in ``KILLED``, and those
+in ``AIMED`` when aimed at another process, are made by no Value class and by no
+standard library code a Value class runs: they reach other processes (signals routed
+through ``fcntl``/``ioctl`` ownership, scheduling and priorities, ptrace), let the
+worker outlive its judge (``prctl`` PR_SET_PDEATHSIG, PR_SET_DUMPABLE), or spy on the
+machine (inotify, fanotify, mount listing, other processes' sessions and
+capabilities).  Such a call kills the process with SIGSYS, which the judge reports as
+``forbidden``: a probe that got past the Python tripwires is still named, never
+scored as a pass.  A call from another architecture's ABI kills the process too.
+Linux on x86-64 and arm64 only.
 """
 
 from __future__ import annotations
@@ -62,18 +72,6 @@ DENIED: dict[str, Numbers] = {
     "execveat": (322, 281),
     "fork": (57, None),
     "vfork": (58, None),
-    "ptrace": (101, 117),
-    "process_vm_readv": (310, 270),
-    "process_vm_writev": (311, 271),
-    "process_madvise": (440, 440),
-    "pidfd_open": (434, 434),
-    "pidfd_send_signal": (424, 424),
-    "pidfd_getfd": (438, 438),
-    "setpriority": (141, 140),
-    "sched_setaffinity": (203, 122),
-    "sched_setscheduler": (144, 119),
-    "sched_setparam": (142, 118),
-    "ioprio_set": (251, 30),
     "migrate_pages": (256, 238),
     "move_pages": (279, 239),
     "personality": (135, 92),
@@ -112,7 +110,6 @@ DENIED: dict[str, Numbers] = {
     "quotactl_fd": (443, 443),
     "name_to_handle_at": (303, 264),
     "open_by_handle_at": (304, 265),
-    "fanotify_init": (300, 262),
     "acct": (163, 89),
     "swapon": (167, 224),
     "swapoff": (168, 225),
@@ -183,7 +180,71 @@ DENIED: dict[str, Numbers] = {
     "fremovexattr": (199, 16),
     "removexattrat": (466, 466),
     "file_setattr": (469, 469),
+    # reading extended attributes: Landlock does not cover them
+    "getxattr": (191, 8),
+    "lgetxattr": (192, 9),
+    "fgetxattr": (193, 10),
+    "getxattrat": (464, 464),
+    "listxattr": (194, 11),
+    "llistxattr": (195, 12),
+    "flistxattr": (196, 13),
+    "listxattrat": (465, 465),
 }
+# Calls that kill the process (the judge reports it forbidden), whatever their arguments.
+KILLED: dict[str, Numbers] = {
+    # other processes: their memory, their handles, their scheduling and priorities
+    "ptrace": (101, 117),
+    "process_vm_readv": (310, 270),
+    "process_vm_writev": (311, 271),
+    "process_madvise": (440, 440),
+    "pidfd_open": (434, 434),
+    "pidfd_send_signal": (424, 424),
+    "pidfd_getfd": (438, 438),
+    "kcmp": (312, 272),
+    "setpriority": (141, 140),
+    "sched_setaffinity": (203, 122),
+    "sched_setscheduler": (144, 119),
+    "sched_setparam": (142, 118),
+    "sched_setattr": (314, 274),
+    "ioprio_set": (251, 30),
+    "capget": (125, 90),  # its pid is behind a pointer, out of the filter's reach
+    "capset": (126, 91),
+    # watching the file system: other workers' files come and go
+    "inotify_init": (253, None),
+    "inotify_init1": (294, 26),
+    "inotify_add_watch": (254, 27),
+    "fanotify_init": (300, 262),
+    "fanotify_mark": (301, 263),
+    # listing the mounts, which Landlock does not hide
+    "statmount": (457, 457),
+    "listmount": (458, 458),
+}
+# Calls allowed only about this process (0 or its pid in argument ``index``); aimed at
+# any other they kill the process.
+AIMED: dict[str, tuple[Numbers, int]] = {
+    "sched_getattr": ((315, 275), 0),
+    "sched_getscheduler": ((145, 120), 0),
+    "sched_getparam": ((143, 121), 0),
+    "sched_getaffinity": ((204, 123), 0),
+    "sched_rr_get_interval": ((148, 127), 0),
+    "getsid": ((124, 156), 0),
+    "getpgid": ((121, 155), 0),
+    "getpriority": ((140, 141), 1),
+    "ioprio_get": ((252, 31), 1),
+}
+# fcntl commands that route signals to a process or watch a folder (F_SETOWN,
+# F_SETSIG, F_SETOWN_EX, F_SETLEASE, F_NOTIFY), and F_SETFL with O_ASYNC: killed.
+FCNTL: Numbers = (72, 25)
+FCNTL_KILLED = (8, 10, 15, 1024, 1026)
+F_SETFL, O_ASYNC = 4, 0o20000
+# ioctl requests that do the same (FIOSETOWN, SIOCSPGRP, FIOASYNC) or reach a terminal
+# (TIOCSPGRP, TIOCSTI): killed.
+IOCTL: Numbers = (16, 29)
+IOCTL_KILLED = (0x8901, 0x8902, 0x5452, 0x5410, 0x5412)
+# prctl options that let the worker outlive its judge (PR_SET_PDEATHSIG), be read by
+# its peers (PR_SET_DUMPABLE) or traced by them (PR_SET_PTRACER): killed.
+PRCTL: Numbers = (157, 167)
+PRCTL_KILLED = (1, 4, 0x59616D61)
 # Calls that answer ENOSYS, so libc falls back to a call the filter can inspect.
 UNSUPPORTED: dict[str, Numbers] = {"clone3": (435, 435), "openat2": (437, 437)}
 # Calls allowed only when their first argument is this process (or 0, for prlimit64).
@@ -214,10 +275,33 @@ def _arg(index: int) -> bytes:
     return _op(LD_ABS_W, ARGS_OFFSET + 8 * index)
 
 
+def _killed_if(index: int, values: tuple[int, ...]) -> list[bytes]:
+    """Kill when argument ``index`` is one of ``values``; allow otherwise."""
+    count = len(values)
+    checks = [_op(JEQ, value, jt=count - i) for i, value in enumerate(values)]
+    return [_arg(index), *checks, _op(RET, RET_ALLOW), _op(RET, RET_KILL_PROCESS)]
+
+
+def _fcntl_block() -> list[bytes]:
+    """Kill the fcntl commands in ``FCNTL_KILLED`` and F_SETFL with O_ASYNC."""
+    count = len(FCNTL_KILLED)
+    checks = [_op(JEQ, value, jt=count + 3 - i) for i, value in enumerate(FCNTL_KILLED)]
+    return [
+        _arg(1),
+        *checks,
+        _op(JEQ, F_SETFL, jf=2),
+        _arg(2),
+        _op(JSET, O_ASYNC, jt=1),
+        _op(RET, RET_ALLOW),
+        _op(RET, RET_KILL_PROCESS),
+    ]
+
+
 def program(machine: str, pid: int) -> list[bytes]:
     """The filter's BPF instructions for ``machine``, with ``pid`` as "this process"."""
     column = 0 if machine == "x86_64" else 1
     deny = _op(RET, RET_ERRNO | errno.EPERM)
+    kill = _op(RET, RET_KILL_PROCESS)
     allow = _op(RET, RET_ALLOW)
     code = [
         _op(LD_ABS_W, ARCH_OFFSET),
@@ -234,6 +318,13 @@ def program(machine: str, pid: int) -> list[bytes]:
         if number is not None:
             code.extend([_op(JEQ, number, jf=len(block)), *block])
 
+    for numbers in KILLED.values():
+        when(numbers, [kill])
+    for numbers, index in AIMED.values():
+        when(numbers, [_arg(index), _op(JEQ, 0, jt=1), _op(JEQ, pid, jf=1), allow, kill])
+    when(FCNTL, _fcntl_block())
+    when(IOCTL, _killed_if(1, IOCTL_KILLED))
+    when(PRCTL, _killed_if(0, PRCTL_KILLED))
     for numbers in DENIED.values():
         when(numbers, [deny])
     for numbers in UNSUPPORTED.values():
