@@ -65,20 +65,39 @@ def grade(path: Path, plan: Plan, options: Options = Options()) -> Report:
             skipped = _properties_not_run(plan)
             duration = time.monotonic() - started
             return _not_loaded(path, problem, load.error, load.output, duration, skipped, held)
-        results = [grade_case(case, problem, session, timeout) for case in plan.cases]
-        if plan.properties is not None:  # random graphs and stress checks, after the cases
-            from judge.properties.check import run_properties
-
-            methods = session.load.methods if session.load is not None else {}
-            checks = run_properties(plan.properties, problem, session, timeout, methods, path)
-            results.extend(checks)
+        results, last_run = _run_hidden_last(plan, session, timeout, path)
         session.close()
         if not session.clean_exit and results:
-            results[-1] = _broke_protocol(results[-1])
+            results[last_run] = _broke_protocol(results[last_run])
     duration = time.monotonic() - started
     return summarize(
         str(path), problem.id, results, plan.max_score, duration, {**plan.extra, **held}
     )
+
+
+def _run_hidden_last(
+    plan: Plan, session: Session, timeout: float, path: Path
+) -> tuple[list[TestResult], int]:
+    """Every test's result in the report's order (the spec's cases, then the random
+    graphs and stress checks), and the index of the test run last.
+
+    Hidden cases run last, after everything a student sees the text of: what a
+    submission keeps from a hidden case (its values, stashed in a global) can then come
+    out only in another hidden test, which a student sees the verdict of and no more.
+    """
+    problem, cases = plan.problem, plan.cases
+    shown = [i for i, prepared in enumerate(cases) if not prepared.case.hidden]
+    hidden = [i for i, prepared in enumerate(cases) if prepared.case.hidden]
+    graded = {i: grade_case(cases[i], problem, session, timeout) for i in shown}
+    checks: list[TestResult] = []
+    if plan.properties is not None:  # random graphs and stress checks
+        from judge.properties.check import run_properties
+
+        methods = session.load.methods if session.load is not None else {}
+        checks = list(run_properties(plan.properties, problem, session, timeout, methods, path))
+    graded.update({i: grade_case(cases[i], problem, session, timeout) for i in hidden})
+    results = [graded[i] for i in range(len(cases))] + checks
+    return results, hidden[-1] if hidden else len(results) - 1
 
 
 def _broke_protocol(result: TestResult) -> TestResult:
@@ -142,6 +161,7 @@ def _not_loaded(
             case.points,
             case.hidden,
             "not run: the submission could not be loaded",
+            topic=case.topic,
         )
         for case in problem.cases
     )

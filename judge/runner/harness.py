@@ -77,6 +77,16 @@ METHOD = {
 }
 
 OUTPUT_KEEP = 4096  # characters of a test's output sent back to the judge
+# What the worker sends of the texts a submission controls, so that no answer costs the
+# judge more than a few KiB per node (a class named with 400,000 characters once cost it
+# 2.4 GB).  The judge cuts again to the same lengths (judge.runner.outcome): it cannot
+# trust this side, which runs beside the submission.
+TYPE_NAME_KEEP = 100  # characters of a type's name
+REPR_KEEP = 80  # characters of the repr of something that is not a number
+MESSAGE_KEEP = 500  # characters of an exception's message
+LINE_KEEP = 200  # characters of a source line quoted from the submission
+FRAMES_KEEP = 20  # innermost submission frames of a traceback (a recursion has 1,000)
+CLASSES_KEEP = 50  # names of the classes listed when the entry class is missing
 OUTPUT_LIMIT = 1 << 20  # characters a submission may print per test before it is stopped
 
 
@@ -162,10 +172,19 @@ def number(value: Any) -> Any:
         with contextlib.suppress(Exception):
             return float(value)
     try:
-        text = repr(value)[:80]
+        text = repr(value)[:REPR_KEEP]
     except Exception:
         text = "<unprintable>"
-    return {"type": kind.__name__, "repr": text}
+    return {"type": type_name(kind), "repr": text}
+
+
+def type_name(kind: type) -> str:
+    """The name of ``kind``, cut to TYPE_NAME_KEEP characters.
+
+    Read through ``type`` itself: a metaclass can answer ``__name__`` with anything.
+    """
+    name: str = type.__dict__["__name__"].__get__(kind)
+    return name[:TYPE_NAME_KEEP]
 
 
 def submission_frames(tb: Any, path: str) -> list[list[Any]]:
@@ -173,18 +192,18 @@ def submission_frames(tb: Any, path: str) -> list[list[Any]]:
     frames = []
     for frame in traceback.extract_tb(tb):
         if frame.filename == path:
-            frames.append([frame.lineno, (frame.line or "").strip()])
-    return frames
+            frames.append([frame.lineno, (frame.line or "").strip()[:LINE_KEEP]])
+    return frames[-FRAMES_KEEP:]
 
 
 def describe_exception(error: BaseException, path: str) -> dict[str, Any]:
     """A JSON-ready account of an exception raised by the submission."""
     try:
-        message = str(error)[:500]
+        message = str(error)[:MESSAGE_KEEP]
     except Exception:
         message = "<unprintable message>"
     return {
-        "type": type(error).__name__,
+        "type": type_name(type(error)),
         "message": message,
         "frames": submission_frames(error.__traceback__, path),
     }
@@ -243,9 +262,9 @@ class Worker:
             self.syntax_error = {
                 "kind": "syntax",
                 "type": "SyntaxError",
-                "message": error.msg or "",
+                "message": (error.msg or "")[:MESSAGE_KEEP],
                 "line": error.lineno,
-                "frames": [[error.lineno, (error.text or "").strip()]],
+                "frames": [[error.lineno, (error.text or "").strip()[:LINE_KEEP]]],
             }
             return None
         except ValueError as error:  # null bytes, on Python 3.11
@@ -276,6 +295,7 @@ class Worker:
         cls = namespace.get(entry)
         if not isinstance(cls, type):
             classes = sorted(k for k, v in namespace.items() if isinstance(v, type))
+            classes = [name[:TYPE_NAME_KEEP] for name in classes[:CLASSES_KEEP]]
             return {
                 "kind": "entry",
                 "type": "NameError",

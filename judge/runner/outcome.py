@@ -1,10 +1,30 @@
-"""What came back from the worker for one request: plain values, no judgement yet."""
+"""What came back from the worker for one request: plain values, no judgement yet.
+
+The worker's answers are the submission's to write (it can forge them), so what the
+judge keeps of them is decided here, once: the fields it reads, of the types it
+expects, each text cut to the length the harness promises to send (``TYPE_NAME_KEEP``
+and its kin) and each node's number kept as a number, so that no answer costs the judge
+more than a few hundred bytes a node, whatever the submission sent.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
+
+from judge.runner.harness import (
+    CLASSES_KEEP,
+    FRAMES_KEEP,
+    LINE_KEEP,
+    REPR_KEEP,
+    TYPE_NAME_KEEP,
+)
+
+KEEP_TEXT = 8192  # characters of any longer text the worker sends (its output, a message)
+KIND_KEEP = 32  # characters of an error account's kind ("syntax", "entry", ...)
 
 
 class Kind(Enum):
@@ -46,3 +66,69 @@ class LoadResult:
     error: dict[str, Any] | None
     methods: dict[str, int] = field(default_factory=dict)
     output: str = ""
+
+
+def _text(value: Any, keep: int) -> str:
+    """``value`` as text of at most ``keep`` characters (anything not text: empty)."""
+    return value[:keep] if isinstance(value, str) else ""
+
+
+def well_formed(error: dict[str, Any]) -> dict[str, Any]:
+    """An error account from the worker with only the fields the judge reads, each of
+    the type it expects and cut to its length: the channel is the submission's to
+    write on too, and a forged account must neither crash the judge (a malformed frame,
+    a line that is text) nor make it hold more than the harness would send."""
+    clean: dict[str, Any] = {
+        "kind": _text(error.get("kind"), KIND_KEEP),
+        "type": _text(error.get("type"), TYPE_NAME_KEEP),
+        "message": _text(error.get("message"), KEEP_TEXT),
+        "output": _text(error.get("output"), KEEP_TEXT),
+    }
+    frames = error.get("frames")
+    clean["frames"] = [
+        [frame[0], frame[1][:LINE_KEEP]]
+        for frame in (frames if isinstance(frames, list) else [])[-FRAMES_KEEP:]
+        if isinstance(frame, list)
+        and len(frame) == 2
+        and type(frame[0]) is int
+        and isinstance(frame[1], str)
+    ]
+    if type(error.get("line")) is int:
+        clean["line"] = error["line"]
+    classes = error.get("classes")
+    if isinstance(classes, list):
+        clean["classes"] = [_text(name, TYPE_NAME_KEEP) for name in classes[:CLASSES_KEEP]]
+    return clean
+
+
+def kept_number(value: Any) -> float | int | dict[str, str]:
+    """A node's ``data`` or ``grad`` as the worker sent it, as the judge keeps it.
+
+    A JSON number stays a number (an int too large for a float becomes an infinity, as
+    the harness would have sent it); the harness's description of anything else keeps
+    its type name and repr, cut; anything else forged (text, a list, null) is described
+    by its JSON type, so the comparison fails it as not a number.
+    """
+    kind = type(value)
+    if kind is float:
+        return value
+    if kind is int:
+        if abs(value) < 1 << 1000:
+            return value
+        return math.inf if value > 0 else -math.inf
+    if kind is dict:
+        return {
+            "type": _text(value.get("type"), TYPE_NAME_KEEP) or "object",
+            "repr": _text(value.get("repr"), REPR_KEEP),
+        }
+    shown = repr(value[:REPR_KEEP]) if kind is str else repr(value) if kind is bool else ""
+    return {"type": kind.__name__, "repr": shown[:REPR_KEEP]}
+
+
+def kept_values(values: Any, names: Iterable[str]) -> dict[str, Any] | None:
+    """The numbers of the nodes ``names`` from a worker's ``data`` or ``grad`` map (see
+    ``kept_number``); nodes the judge did not ask for are dropped.  None if ``values``
+    is not a map at all."""
+    if not isinstance(values, dict):
+        return None
+    return {name: kept_number(values[name]) for name in names if name in values}

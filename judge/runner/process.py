@@ -98,8 +98,15 @@ class WorkerProcess:
     layers that held, once started.
     """
 
-    def __init__(self, submission: Path, config: dict[str, Any], sandbox: Sandbox | None = None):
+    def __init__(
+        self,
+        submission: Path,
+        config: dict[str, Any],
+        sandbox: Sandbox | None = None,
+        content: bytes | None = None,
+    ):
         self.submission = submission
+        self.content = content  # the bytes to grade; None: copy the file (runner tests)
         self.config = config
         self.sandbox = sandbox
         self.process: subprocess.Popen[bytes] | None = None
@@ -168,7 +175,10 @@ class WorkerProcess:
         self.buffer.clear()
         self.workdir = tempfile.mkdtemp(prefix="judge-worker-")
         copy = Path(self.workdir) / self.submission.name
-        shutil.copyfile(self.submission, copy)
+        if self.content is None:
+            shutil.copyfile(self.submission, copy)
+        else:  # the bytes read safely once, not the path again (it may be a link by now)
+            copy.write_bytes(self.content)
         config = {**self.config, "submission": str(copy)}
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
