@@ -94,6 +94,14 @@ class SubmissionError(JudgeError):
     exit_code = 2
 
 
+class UnsafeSubmission(SubmissionError):
+    """The submission is a symbolic link, lies behind one, or is not a regular file (a
+    FIFO, a socket, a device).  The judge follows no link below the folder it was given,
+    so that nobody is graded on, or shown a line of, a file they did not write.  Submit
+    the file itself.
+    """
+
+
 class SandboxError(JudgeError):
     """The requested sandbox level cannot be provided on this machine.
 

@@ -1,18 +1,168 @@
-"""Small file helpers shared by the writers."""
+"""Small file helpers: reading a submission safely, writing an output atomically."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+from judge.errors import SubmissionError, UnsafeSubmission
+
+MAX_SUBMISSION_BYTES = 1 << 20
+
+# What a path names, for the message that says why it was not graded.
+_KINDS = (
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
+# No link is followed, and opening a FIFO must not wait for a writer.
+_READ_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_DIRECTORY", 0)
+_BY_FOLDER = os.open in os.supports_dir_fd and hasattr(os, "O_NOFOLLOW")
+
+
+def kind_of(mode: int) -> str:
+    """What a file of ``mode`` (from ``lstat``) is, in words ("a symbolic link"...)."""
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def not_regular(mode: int, shown: str) -> str:
+    """Why the entry ``shown`` of ``mode`` (from ``lstat``) is not graded."""
+    if stat.S_ISLNK(mode):
+        return (
+            f"{shown} is a symbolic link; not graded: the judge follows no link in a class "
+            "folder, so that nobody is graded on a file they did not write (submit the file "
+            "itself)"
+        )
+    return f"{shown} is {kind_of(mode)}, not a regular file; not graded"
+
+
+def read_submission(path: Path, root: Path | None = None) -> bytes:
+    """The bytes of the submission at ``path``, read once and safely.
+
+    ``root`` is the folder the user named (a class folder; by default the file's own
+    folder): it is trusted, but nothing below it is followed.  Every folder between
+    ``root`` and ``path`` and the file itself are opened without following symbolic
+    links, and the file must be a regular file (a FIFO is opened without blocking, then
+    refused), at most ``MAX_SUBMISSION_BYTES`` long and UTF-8.  These bytes are what is
+    graded, hashed for the cache and copied into the worker.
+
+    Raises ``UnsafeSubmission`` for a link or anything not a regular file, and
+    ``SubmissionError`` for a file that is missing, unreadable, too big or not UTF-8.
+    """
+    root = path.parent if root is None else root
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        parts = ()
+    if not parts or ".." in parts:
+        raise SubmissionError(f"{path}: not a file inside {root}; give the path of your .py file")
+    descriptor = _open_below(root, parts, path)
+    try:
+        return _read_regular(descriptor, path)
+    finally:
+        os.close(descriptor)
+
+
+def _open_below(root: Path, parts: tuple[str, ...], path: Path) -> int:
+    """A descriptor of ``root/parts...``, opened with no link followed below ``root``."""
+    if not _BY_FOLDER:  # Windows: check each step, then open (links need privileges there)
+        with _as_submission_error(path):
+            for index in range(len(parts)):
+                here = root.joinpath(*parts[: index + 1])
+                _refuse_unless(here.lstat().st_mode, here, index == len(parts) - 1)
+            return os.open(path, _READ_FLAGS)
+    with _as_submission_error(root):
+        folder = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        with _as_submission_error(path):
+            for index, part in enumerate(parts):
+                last = index == len(parts) - 1
+                mode = os.lstat(part, dir_fd=folder).st_mode
+                _refuse_unless(mode, root.joinpath(*parts[: index + 1]), last)
+                # O_NOFOLLOW again: the entry may have become a link since the lstat.
+                opened = os.open(part, _READ_FLAGS if last else _FOLDER_FLAGS, dir_fd=folder)
+                os.close(folder)
+                folder = opened
+        return folder
+    except BaseException:
+        os.close(folder)
+        raise
+
+
+def _refuse_unless(mode: int, shown: Path, last: bool) -> None:
+    """Raise unless ``mode`` is a folder on the way, or a regular file at the end."""
+    if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) if last else stat.S_ISDIR(mode)):
+        if last and stat.S_ISDIR(mode):
+            raise SubmissionError(f"{shown}: not a file; give the path of your .py file")
+        raise UnsafeSubmission(not_regular(mode, str(shown)))
+
+
+@contextlib.contextmanager
+def _as_submission_error(shown: Path) -> Iterator[None]:
+    """Turn an ``OSError`` into the submission's error, naming ``shown``."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise SubmissionError(f"{shown}: no such file") from None
+    except OSError as error:
+        if error.errno == getattr(os, "ELOOP", -1):  # a link replaced the checked entry
+            raise UnsafeSubmission(not_regular(stat.S_IFLNK, str(shown))) from None
+        raise SubmissionError(f"{shown}: cannot read it: {error.strerror}") from None
+
+
+def _read_regular(descriptor: int, path: Path) -> bytes:
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):  # swapped between the check and the open
+        raise UnsafeSubmission(not_regular(mode, str(path)))
+    with contextlib.suppress(OSError):
+        os.set_blocking(descriptor, True)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while size <= MAX_SUBMISSION_BYTES:
+            chunk = os.read(descriptor, MAX_SUBMISSION_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as error:
+        raise SubmissionError(f"{path}: cannot read it: {error.strerror}") from None
+    if size > MAX_SUBMISSION_BYTES:
+        raise SubmissionError(f"{path}: larger than 1 MiB; is this the right file?")
+    content = b"".join(chunks)
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SubmissionError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    return content
 
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that a reader sees the old file or the new one,
-    never a half-written one (write a temporary file beside it, then rename)."""
+    never a half-written one (write a temporary file beside it, then rename).
+
+    The file gets the mode a new file gets under the umask, or, when it replaces one,
+    that file's mode (and group, where allowed): ``mkstemp``'s private 0600 is for the
+    moment of writing only.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        _take_mode(handle, path)
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
             stream.flush()
@@ -21,3 +171,26 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _take_mode(handle: int, path: Path) -> None:
+    """Give the new file the mode (and group) of the file it replaces, else the umask's."""
+    if os.chmod not in os.supports_fd:  # Windows: no modes to speak of
+        return
+    try:
+        old = os.stat(path)
+    except OSError:
+        os.chmod(handle, 0o666 & ~_umask())
+        return
+    if hasattr(os, "fchown"):
+        with contextlib.suppress(OSError):  # only root, or a member of the group, may
+            os.fchown(handle, -1, old.st_gid)
+    os.chmod(handle, stat.S_IMODE(old.st_mode))  # after chown, which may clear set-id bits
+
+
+def _umask() -> int:
+    """The process's umask.  Reading it means setting it: to 0077 for that instant, so a
+    file another thread creates meanwhile is private rather than too open."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask

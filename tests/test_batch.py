@@ -172,9 +172,10 @@ def test_a_batch_grades_everyone_and_survives_the_worst(
     book = result.gradebook
     assert {e.name: e.report.status for e in book.entries} == EXPECTED
     assert [e.name for e in book.entries] == sorted(EXPECTED)  # submission order, always
-    # erin's bytes are alice's: graded once, the report shared (as if cached).
-    assert sorted(seen) == [(name, name in ("erin", "hank")) for name in sorted(EXPECTED)]
-    assert (result.total, result.graded, result.cached, result.internal_errors) == (8, 6, 2, 0)
+    # erin's bytes are alice's: graded once, the report shared (as if cached).  hank's
+    # are frank's, but not UTF-8: each is refused as it is read, so neither is a twin.
+    assert sorted(seen) == [(name, name == "erin") for name in sorted(EXPECTED)]
+    assert (result.total, result.graded, result.cached, result.internal_errors) == (8, 7, 1, 0)
     assert not result.interrupted
     reports = {e.name: e.report for e in book.entries}
     assert reports["erin"].submission == str(classroom / "erin.py")
@@ -192,15 +193,15 @@ def test_a_second_batch_comes_from_the_cache(classroom: Path, plan: Plan, tmp_pa
         discover(classroom), plan, FAST, jobs=2, cache=cache, on_done=lambda e, c: seen.append(c)
     )
     # What could not be read is looked at again (it costs nothing); the rest is cached.
-    assert (again.graded, again.cached) == (2, 6)
-    assert seen.count(True) == 6
+    assert (again.graded, again.cached) == (3, 5)
+    assert seen.count(True) == 5
     assert again.gradebook.to_dict() == first.gradebook.to_dict()
     assert again.wall_s < 1.0
     # A student whose bytes equal another's gets a report in their own name.
     erin = next(e for e in again.gradebook.entries if e.name == "erin")
     assert erin.report.submission == str(classroom / "erin.py")
     fresh = grade_batch(discover(classroom), plan, FAST, jobs=2, cache=cache, reuse=False)
-    assert (fresh.graded, fresh.cached) == (6, 2)
+    assert (fresh.graded, fresh.cached) == (7, 1)
 
 
 def test_a_changed_submission_is_graded_again(classroom: Path, plan: Plan, tmp_path: Path) -> None:
@@ -218,10 +219,10 @@ def test_the_judges_own_failure_is_one_row_not_a_crash(
 ) -> None:
     real = batch_run.grade
 
-    def flaky_judge(path: Path, plan: Plan, options: Options) -> object:
+    def flaky_judge(path: Path, plan: Plan, options: Options, content: bytes) -> object:
         if path.name == "bob.py":
             raise RuntimeError("a bug in the judge")
-        return real(path, plan, options)
+        return real(path, plan, options, content)
 
     monkeypatch.setattr(batch_run, "grade", flaky_judge)
     subs = [s for s in discover(classroom) if s.name in ("alice", "bob")]
@@ -236,7 +237,7 @@ def test_the_judges_own_failure_is_one_row_not_a_crash(
 def test_a_fault_that_hits_everyone_stops_the_batch(
     classroom: Path, plan: Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def no_sandbox(path: Path, plan: Plan, options: Options) -> object:
+    def no_sandbox(path: Path, plan: Plan, options: Options, content: bytes) -> object:
         raise SandboxError("the strict sandbox needs bubblewrap; install it")
 
     monkeypatch.setattr(batch_run, "grade", no_sandbox)
@@ -250,10 +251,10 @@ def test_an_interrupted_batch_keeps_what_it_finished(
 ) -> None:
     real = batch_run.grade
 
-    def interrupted_at_bob(path: Path, plan: Plan, options: Options) -> object:
+    def interrupted_at_bob(path: Path, plan: Plan, options: Options, content: bytes) -> object:
         if path.name == "bob.py":
             raise KeyboardInterrupt
-        return real(path, plan, options)
+        return real(path, plan, options, content)
 
     monkeypatch.setattr(batch_run, "grade", interrupted_at_bob)
     cache = ResultCache(tmp_path / "cache")

@@ -2,30 +2,51 @@
 
 Two layouts, which may be mixed: one file per student (``DIR/alice.py``) or one folder
 per student (``DIR/bob/value.py``).  Names starting with ``.`` or ``_`` are skipped
-(``.git``, ``__pycache__``).  A student folder that does not say which file to grade
-is still listed, with the reason, so that it shows up in the gradebook as an error
-instead of silently missing.
+(``.git``, ``__pycache__``).  Every entry that would be graded gets a row, also when it
+cannot be: a student folder that does not say which file to grade, and any entry named
+``*.py`` that is not a regular file (a symbolic link, a FIFO, a socket) are listed with
+the reason, so that they show up in the gradebook as errors instead of silently missing.
+
+Nothing below the folder given is followed: entries are looked at with ``lstat``, and a
+symbolic link (to a file or to a folder) is a row saying it was not graded.  The file
+itself is read later, once, by ``judge.files.read_submission`` under the same rule.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from judge.errors import UsageError
+from judge.files import not_regular
 
 
 @dataclass(frozen=True)
 class Submission:
-    """One student's file.  ``problem`` says why it cannot be graded, when it cannot."""
+    """One student's file.  ``problem`` says why it cannot be graded, when it cannot.
+
+    ``root`` is the folder the user named (the class folder, or a file's own folder):
+    no link below it is followed when the file is read.
+    """
 
     name: str
     path: Path
     problem: str = ""
+    root: Path | None = None
 
 
-def _visible(path: Path) -> bool:
-    return not path.name.startswith((".", "_"))
+def _visible(name: str) -> bool:
+    return not name.startswith((".", "_"))
+
+
+def _lstat_mode(path: Path) -> int | None:
+    """``path``'s mode, not following a link; None if there is nothing there."""
+    try:
+        return os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
 
 
 def discover(folder: Path, filename: str | None = None) -> list[Submission]:
@@ -42,15 +63,24 @@ def discover(folder: Path, filename: str | None = None) -> list[Submission]:
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; give the folder that holds the submissions")
     try:
-        children = sorted(p for p in folder.iterdir() if _visible(p))
+        with os.scandir(folder) as listing:
+            children = sorted(
+                (entry.name, entry.stat(follow_symlinks=False).st_mode)
+                for entry in listing
+                if _visible(entry.name)
+            )
     except OSError as error:
         raise UsageError(f"{folder}: cannot list it: {error.strerror}") from None
     found: list[tuple[str, Submission]] = []  # (entry as listed, submission)
-    for child in children:
-        if child.is_dir():
-            found.append((child.name + "/", _from_student_folder(child, filename)))
-        elif filename is None and child.suffix == ".py" and child.is_file():
-            found.append((child.name, Submission(child.stem, child)))
+    for name, mode in children:
+        child = folder / name
+        if stat.S_ISDIR(mode):
+            found.append((name + "/", _from_student_folder(child, filename, folder)))
+        elif stat.S_ISLNK(mode) and child.is_dir():  # a "student folder" elsewhere
+            found.append((name + "/", Submission(name, child, not_regular(mode, name), folder)))
+        elif filename is None and name.endswith(".py"):
+            problem = "" if stat.S_ISREG(mode) else not_regular(mode, name)
+            found.append((name, Submission(name[:-3], child, problem, folder)))
     if not found:
         expected = (
             f"{folder}/<student>/{filename}"
@@ -61,22 +91,48 @@ def discover(folder: Path, filename: str | None = None) -> list[Submission]:
     return _unique_names(found)
 
 
-def _from_student_folder(folder: Path, filename: str | None) -> Submission:
+def _from_student_folder(folder: Path, filename: str | None, root: Path) -> Submission:
     if filename is not None:
-        path = folder / filename
-        problem = "" if path.is_file() else f"no {filename} in {folder.name}/"
-        return Submission(folder.name, path, problem)
-    candidates = sorted(p for p in folder.glob("*.py") if _visible(p) and p.is_file())
+        return Submission(folder.name, folder / filename, _named_problem(folder, filename), root)
+    try:
+        with os.scandir(folder) as listing:
+            candidates = sorted(
+                (entry.name, entry.stat(follow_symlinks=False).st_mode)
+                for entry in listing
+                if _visible(entry.name) and entry.name.endswith(".py")
+            )
+    except OSError as error:
+        return Submission(folder.name, folder, f"{folder.name}/: cannot list it: {error.strerror}")
+    # A folder named x.py inside is not a file to choose; a link or a FIFO is, to be refused.
+    candidates = [(name, mode) for name, mode in candidates if not stat.S_ISDIR(mode)]
     if len(candidates) == 1:
-        return Submission(folder.name, candidates[0])
+        name, mode = candidates[0]
+        problem = "" if stat.S_ISREG(mode) else not_regular(mode, f"{folder.name}/{name}")
+        return Submission(folder.name, folder / name, problem, root)
     if not candidates:
         return Submission(folder.name, folder, f"no .py file in {folder.name}/")
-    names = ", ".join(p.name for p in candidates)
+    names = ", ".join(name for name, _ in candidates)
     return Submission(
         folder.name,
         folder,
         f"{folder.name}/ holds several .py files ({names}); pass --file NAME to choose one",
     )
+
+
+def _named_problem(folder: Path, filename: str) -> str:
+    """Why ``folder/filename`` cannot be graded ("" if it can), following no link."""
+    here = folder
+    parts = Path(filename).parts
+    for index, part in enumerate(parts):
+        here = here / part
+        mode = _lstat_mode(here)
+        shown = f"{folder.name}/{Path(*parts[: index + 1])}"
+        if mode is None:
+            return f"no {filename} in {folder.name}/"
+        last = index == len(parts) - 1
+        if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) if last else stat.S_ISDIR(mode)):
+            return not_regular(mode, shown)
+    return ""
 
 
 def _unique_names(found: list[tuple[str, Submission]]) -> list[Submission]:
@@ -85,20 +141,26 @@ def _unique_names(found: list[tuple[str, Submission]]) -> list[Submission]:
     counts: dict[str, int] = {}
     for _, submission in found:
         counts[submission.name] = counts.get(submission.name, 0) + 1
-    return [Submission(entry, s.path, s.problem) if counts[s.name] > 1 else s for entry, s in found]
+    return [
+        Submission(entry, s.path, s.problem, s.root) if counts[s.name] > 1 else s
+        for entry, s in found
+    ]
 
 
 def collect(paths: list[Path], filename: str | None = None) -> list[Submission]:
     """The submissions named by ``paths``: a folder contributes what ``discover`` finds
-    in it, a file is one submission named by its path as given."""
+    in it, a file is one submission named by its path as given (refused, with a row,
+    if it is a symbolic link or not a regular file)."""
     if not paths:
         raise UsageError("give at least one folder of submissions, or submission files")
     found: list[tuple[str, Submission]] = []
     for path in paths:
-        if path.is_dir():
+        mode = _lstat_mode(path)
+        if path.is_dir():  # a folder the user named is trusted, link or not
             found.extend((str(path / s.name), s) for s in discover(path, filename))
-        elif path.is_file():
-            found.append((str(path), Submission(str(path), path)))
+        elif mode is not None:
+            problem = "" if stat.S_ISREG(mode) else not_regular(mode, str(path))
+            found.append((str(path), Submission(str(path), path, problem, path.parent)))
         else:
             raise UsageError(f"{path}: no such file or folder")
     return _unique_names(found)

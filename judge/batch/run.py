@@ -28,7 +28,8 @@ from typing import Any
 from judge.batch.cache import ResultCache, result_key
 from judge.batch.discover import Submission
 from judge.errors import JudgeError, SubmissionError
-from judge.grading.grade import MAX_SUBMISSION_BYTES, Options, grade
+from judge.files import read_submission
+from judge.grading.grade import Options, grade
 from judge.grading.plan import Plan
 from judge.report.gradebook import Entry, Gradebook
 from judge.report.model import Report, Status, TestResult, Verdict
@@ -73,6 +74,7 @@ class _Todo:
     index: int
     submission: Submission
     key: str | None
+    content: bytes | None = None  # read once: graded, hashed and copied as they are
 
 
 # What grading one submission gives back across the process boundary: plain tuples, so
@@ -154,8 +156,8 @@ def grade_batch(
                 if hit is not None:
                     counts["cached"] += 1
                     finish(index, Entry(submission.name, hit), True)
-                elif submission.problem:
-                    deliver(item, ("unreadable", submission.problem))
+                elif item.submission.problem:  # found so, or refused when read
+                    deliver(item, ("unreadable", item.submission.problem))
                 elif item.key is not None and item.key in twins:
                     twins[item.key].append(item)
                 else:
@@ -167,7 +169,7 @@ def grade_batch(
                 workers = 1
             if workers <= 1:
                 for item in todo:
-                    deliver(item, _grade_one(item.submission.path, plan, options))
+                    deliver(item, _grade_one(item.submission.path, plan, options, item.content))
             else:
                 _grade_in_pool(todo, plan, options, workers, deliver)
         except KeyboardInterrupt:
@@ -197,17 +199,15 @@ def _look_up(
     if submission.problem:
         return _Todo(index, submission, None), None
     try:
-        if submission.path.stat().st_size > MAX_SUBMISSION_BYTES:
-            return _Todo(index, submission, None), None  # grade() says why, quickly
-        content = submission.path.read_bytes()
-    except OSError:
-        return _Todo(index, submission, None), None  # grade() says why
+        content = read_submission(submission.path, submission.root)
+    except SubmissionError as error:  # a link, a FIFO, too big...: a row saying why
+        return _Todo(index, replace(submission, problem=str(error)), None), None
     key = result_key(content, plan, options)
     hit = cache.get(key) if cache is not None and reuse else None
     if hit is not None:
         # The same bytes may be another student's: the report names this one.
         hit = replace(hit, submission=str(submission.path))
-    return _Todo(index, submission, key), hit
+    return _Todo(index, submission, key, content), hit
 
 
 def not_graded(path: Path, plan: Plan, message: str) -> Report:
@@ -227,10 +227,11 @@ def not_graded(path: Path, plan: Plan, message: str) -> Report:
     )
 
 
-def _grade_one(path: Path, plan: Plan, options: Options) -> _Result:
-    """Grade one submission; every failure becomes a value, except Ctrl-C."""
+def _grade_one(path: Path, plan: Plan, options: Options, content: bytes | None) -> _Result:
+    """Grade one submission (``content``: its bytes, read once); every failure becomes
+    a value, except Ctrl-C."""
     try:
-        return ("report", grade(path, plan, options))
+        return ("report", grade(path, plan, options, content))
     except SubmissionError as error:
         return ("unreadable", str(error))
     except JudgeError as error:
@@ -290,12 +291,12 @@ def _interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
 
-def _pool_task(path: str) -> _Result:
+def _pool_task(path: str, content: bytes | None) -> _Result:
     if _pool["cancel"].is_set():
         return ("cancelled",)
     _pool["grading"] = _pool["busy"] = True
     try:
-        return _grade_one(Path(path), _pool["plan"], _pool["options"])
+        return _grade_one(Path(path), _pool["plan"], _pool["options"], content)
     except KeyboardInterrupt:
         return ("cancelled",)
     finally:
@@ -323,7 +324,10 @@ def _grade_in_pool(
         )
         broken: list[_Todo] = []
         try:
-            futures = {executor.submit(_pool_task, str(t.submission.path)): t for t in remaining}
+            futures = {
+                executor.submit(_pool_task, str(t.submission.path), t.content): t
+                for t in remaining
+            }
             for future in as_completed(futures):
                 item = futures[future]
                 try:

@@ -23,6 +23,8 @@ DEFAULT_LIMITS = {
 class Session:
     """Runs programs for one submission, starting a fresh worker after a fatal outcome.
 
+    ``content`` is the submission's bytes, read once (see ``judge.files.read_submission``);
+    every worker gets a copy of them, never of what ``submission`` names by then.
     ``deadline`` is the monotonic time after which no more programs are started.
     ``sandbox`` locks the workers down (see ``judge.sandbox``); ``layers`` lists the
     layers that held for the first one.  ``clean_exit`` turns False if a worker did
@@ -36,8 +38,10 @@ class Session:
         config: dict[str, Any],
         deadline: float,
         sandbox: Sandbox | None = None,
+        content: bytes | None = None,
     ):
         self.submission = submission
+        self.content = content
         self.config = {"entry": entry, "limits": DEFAULT_LIMITS, **config}
         self.deadline = deadline
         self.sandbox = sandbox
@@ -56,7 +60,7 @@ class Session:
             # CPU seconds for the time left: a backstop behind the wall-clock timers.
             cpu = math.ceil(max(self.deadline - time.monotonic(), 0)) + 1
             config = {**config, "limits": {**config["limits"], "RLIMIT_CPU": cpu}}
-        self.worker = WorkerProcess(self.submission, config, self.sandbox)
+        self.worker = WorkerProcess(self.submission, config, self.sandbox, self.content)
         self.load = self.worker.start(timeout)
         self.sandbox = self.worker.sandbox  # without bwrap, if it turned out broken
         self.layers = self.layers or self.worker.layers
