@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from judge.errors import JudgeError
+from judge.report.audience import AUDIENCES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,6 +117,14 @@ def grading_options(command: F) -> F:
             help="How many random graphs to run (default: the problem's, usually 200).",
         ),
         sandbox_option,
+        click.option(
+            "--audience",
+            type=click.Choice(AUDIENCES),
+            default=AUDIENCES[0],
+            show_default=True,
+            help="Who reads the output: for students, a hidden test shows only its verdict "
+            "and topic; instructor shows everything (never for gradescope).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -165,6 +174,7 @@ def run(
     seed: int | None,
     examples: int | None,
     sandbox: str,
+    audience: str,
 ) -> None:
     """Grade one SUBMISSION file and print its report.
 
@@ -172,21 +182,19 @@ def run(
     """
     from judge.grading.grade import Options, grade
     from judge.grading.plan import prepare
+    from judge.report.formats import check_audience, render_report
 
+    check_audience(output_format, audience)
     problem = _catalog(problem_dirs).get(problem_id)
     plan = prepare(problem, seed=seed, examples=examples)
     report = grade(submission, plan, Options(timeout=timeout, sandbox=sandbox))
     if output_format == "text":
-        from judge.report import text as text_format
-
         color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = text_format.render(report, color=color)
+        text = render_report("text", report, audience, color=color)
     else:
-        from judge.report.formats import render_report
-
-        text = render_report(output_format, report)
+        text = render_report(output_format, report, audience)
         if output_format == "github":
-            _append_step_summary(render_report("markdown", report))
+            _append_step_summary(render_report("markdown", report, audience))
     _emit(text, output)
     sys.exit(EXIT_PASSED if report.status.value == "passed" else EXIT_NOT_PASSED)
 
@@ -232,6 +240,8 @@ def _results_cache(no_cache: bool) -> Any:
 @contextlib.contextmanager
 def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
     """A progress bar on stderr when it is a terminal; otherwise silence."""
+    from judge.report.escape import terminal_line  # a name could redraw the terminal
+
     if not sys.stderr.isatty():
         yield lambda entry, cached: None
         return
@@ -242,7 +252,7 @@ def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
         show_pos=True,
         item_show_func=lambda name: name,
     ) as bar:
-        yield lambda entry, cached: bar.update(1, entry.name)
+        yield lambda entry, cached: bar.update(1, terminal_line(entry.name))
 
 
 @cli.command("grade")
@@ -299,6 +309,7 @@ def grade_command(
     seed: int | None,
     examples: int | None,
     sandbox: str,
+    audience: str,
     regrade: bool,
     no_cache: bool,
 ) -> None:
@@ -314,11 +325,12 @@ def grade_command(
     from judge.grading.grade import Options
     from judge.grading.plan import prepare
     from judge.report import gradebook_text
-    from judge.report.formats import render_gradebook
+    from judge.report.formats import check_audience, render_gradebook
 
     if output_format is None:
         suffixes = {".csv": "csv", ".json": "json", ".md": "markdown", ".xml": "junit"}
         output_format = suffixes.get(output.suffix.lower(), "text") if output else "text"
+    check_audience(output_format, audience)
     problem = _catalog(problem_dirs).get(problem_id)
     submissions = collect(list(paths), filename)
     _check_writable(output)
@@ -344,9 +356,9 @@ def grade_command(
             err=True,
         )
         sys.exit(130)
-    _emit(render_gradebook(output_format, book), output)
+    _emit(render_gradebook(output_format, book, audience), output)
     if output_format == "github":
-        _append_step_summary(render_gradebook("markdown", book))
+        _append_step_summary(render_gradebook("markdown", book, audience))
     click.echo(
         f"{gradebook_text.summary(book)} ({result.graded} graded, {result.cached} from the "
         f"cache, {result.wall_s:.1f} s)" + (f"; wrote {output}" if output else ""),

@@ -68,6 +68,7 @@ def failing_report() -> Report:
             True,
             "hidden case failed: a node used twice by one op; 1 wrong gradients",
             "hidden value 3.0 printed by the student\n",
+            topic="a node used twice by one op",
         ),
         Result(
             "numbers on the right",
@@ -231,7 +232,7 @@ def test_junit_is_valid_and_counts_match_for_a_gradebook(tmp_path: Path) -> None
 
 
 def test_junit_carries_messages_and_output_but_never_hidden_output() -> None:
-    root = _validate(junit.render(failing_report()))
+    root = _validate(render_report("junit", failing_report()))
     cases = {c.get("name"): c for c in root.iter("testcase")}
     failure = cases["visible affine relu"].find("failure")
     assert failure is not None
@@ -239,7 +240,8 @@ def test_junit_carries_messages_and_output_but_never_hidden_output() -> None:
     assert "program:\n    a = Value(2) | 50% : x, y" in (failure.text or "")
     assert "debug: 100% done" in (cases["visible affine relu"].findtext("system-out") or "")
     assert cases["used twice"].find("system-out") is None
-    assert "hidden value" not in junit.render(failing_report())
+    assert "hidden value" not in render_report("junit", failing_report())
+    assert "hidden value" in render_report("junit", failing_report(), "instructor")
 
 
 def test_junit_escapes_what_xml_cannot_hold() -> None:
@@ -326,7 +328,7 @@ def test_github_annotations_are_well_formed_and_point_at_lines() -> None:
 
 
 def test_github_escapes_properties_and_data() -> None:
-    assert github.escape_data("50%\r\nx") == "50%25%0D%0Ax"
+    assert github.escape_data("50%\r\nx\ry") == "50%25%0Ax\\x0dy"  # a lone CR spelled
     assert github.escape_property("a:b, 50%\n") == "a%3Ab%2C 50%25%0A"
     line = github.command("error", "two\nlines", file="a,b:c.py", line=3, title="t: x, y")
     assert line == "::error file=a%2Cb%3Ac.py,line=3,title=t%3A x%2C y::two%0Alines"
@@ -347,7 +349,7 @@ def test_github_a_passing_submission_has_no_annotations() -> None:
 
 # -- Markdown -----------------------------------------------------------------------------
 def test_markdown_tables_have_one_row_per_test_and_escape_cells() -> None:
-    text = markdown.render(failing_report())
+    text = render_report("markdown", failing_report())
     rows = [line for line in text.splitlines() if line.startswith("| ")]
     assert len(rows) == 2 + 6  # header, separator, then one row per test
     assert all(line.count(" | ") == 3 for line in rows[1:])  # no pipe leaks out of a cell
@@ -395,7 +397,10 @@ def test_json_gradebook_rows_hold_full_reports() -> None:
         "numbers on the right",
         "a deep chain",
     ]
-    assert Report.from_dict(carol["report"]).to_dict() == failing_report().to_dict()
+    assert data["audience"] == carol["report"]["audience"] == "student"
+    instructor = json.loads(render_gradebook("json", gradebook(), "instructor"))
+    full = {**failing_report().to_dict(), "audience": "instructor"}
+    assert Report.from_dict(instructor["rows"][1]["report"]).to_dict() == full
 
 
 @pytest.mark.parametrize("fmt", sorted(GRADEBOOK_FORMATS))

@@ -34,6 +34,7 @@ def grade_case(
             message,
             outcome.output,
             dict(extra),
+            case.topic,
         )
 
     if outcome.kind is not Kind.OK:

@@ -1,8 +1,11 @@
 """The gradebook as CSV: one row per submission, ready for a spreadsheet or an LMS.
 
 Columns: name, score, max_score, status, duration_s, failed_tests (``; ``-separated),
-message (the first line of why a submission could not be graded).  Text cells that a
-spreadsheet would take for a formula are prefixed with ``'``.
+message (the first line of why a submission could not be graded).  Text cells go
+through ``judge.report.escape.csv_cell``: control and bidi characters are spelled out,
+and a cell a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``, tab or CR
+first, also after spaces of any kind, and their full-width look-alikes) gets a ``'``
+in front.  A name that needs neither is written as it is, so it matches the roster.
 """
 
 from __future__ import annotations
@@ -10,16 +13,10 @@ from __future__ import annotations
 import csv
 import io
 
-from judge.report.escape import visible
+from judge.report.escape import csv_cell as _text
 from judge.report.gradebook import Gradebook
 
 COLUMNS = ("name", "score", "max_score", "status", "duration_s", "failed_tests", "message")
-
-
-def _text(value: str) -> str:
-    """A text cell that no spreadsheet will evaluate (``=HYPERLINK(...)`` and kin)."""
-    value = visible(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t") else value
 
 
 def render_gradebook(book: Gradebook) -> str:

@@ -13,9 +13,8 @@ from judge.report.model import TestResult
 
 
 def explanation(test: TestResult) -> str:
-    """The diagnosis and the failing graph of a test, or "" (always "" when hidden)."""
-    if test.hidden:
-        return ""
+    """The diagnosis and the failing graph of a test, or "".  (A student's view of a
+    hidden test has neither: ``judge.report.audience`` removed them.)"""
     parts = []
     diagnosis = test.extra.get("diagnosis")
     if isinstance(diagnosis, dict) and diagnosis.get("hint"):

@@ -1,11 +1,18 @@
 """Which module writes which format, for one report (``judge run``) and for a
 gradebook (``judge grade``).  Modules are imported only when their format is asked for.
+
+Rendering goes through here so that a report is cut for its audience (see
+``judge.report.audience``) once, before any writer sees it: a student's view unless the
+caller asks for an instructor's.
 """
 
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
+from judge.errors import UsageError
+from judge.report.audience import Audience, for_audience, gradebook_for_audience
 from judge.report.gradebook import Gradebook
 from judge.report.model import Report
 
@@ -26,15 +33,42 @@ GRADEBOOK_FORMATS = {
     "gradescope": "judge.report.gradescope",
     "github": "judge.report.github",
 }
+# Formats whose output goes to students whoever writes it: Gradescope shows its
+# results.json to the student it grades.
+STUDENT_ONLY = frozenset({"gradescope"})
 
 
-def render_report(name: str, report: Report) -> str:
-    """``report`` in the format ``name`` (a key of ``REPORT_FORMATS``)."""
-    text: str = importlib.import_module(REPORT_FORMATS[name]).render(report)
+def check_audience(name: str, audience: Audience | str) -> Audience:
+    """``audience`` as an ``Audience``; raises ``UsageError`` for an instructor's view in
+    a format only students read, before anything is graded."""
+    try:
+        audience = Audience(audience)
+    except ValueError:
+        choices = ", ".join(a.value for a in Audience)
+        raise UsageError(f"unknown audience {audience!r}; choose one of {choices}") from None
+    if audience is Audience.INSTRUCTOR and name in STUDENT_ONLY:
+        raise UsageError(
+            f"--format {name} is read by students, so it is always written for them; "
+            "drop --audience instructor, or use --format json for the full report"
+        )
+    return audience
+
+
+def render_report(
+    name: str, report: Report, audience: Audience | str = Audience.STUDENT, **options: Any
+) -> str:
+    """``report`` as ``audience`` may see it, in the format ``name`` (a key of
+    ``REPORT_FORMATS``); ``options`` go to the writer (``color`` for text)."""
+    view = for_audience(report, check_audience(name, audience))
+    text: str = importlib.import_module(REPORT_FORMATS[name]).render(view, **options)
     return text
 
 
-def render_gradebook(name: str, book: Gradebook) -> str:
-    """``book`` in the format ``name`` (a key of ``GRADEBOOK_FORMATS``)."""
-    text: str = importlib.import_module(GRADEBOOK_FORMATS[name]).render_gradebook(book)
+def render_gradebook(
+    name: str, book: Gradebook, audience: Audience | str = Audience.STUDENT
+) -> str:
+    """``book`` as ``audience`` may see it, in the format ``name`` (a key of
+    ``GRADEBOOK_FORMATS``)."""
+    view = gradebook_for_audience(book, check_audience(name, audience))
+    text: str = importlib.import_module(GRADEBOOK_FORMATS[name]).render_gradebook(view)
     return text

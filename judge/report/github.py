@@ -13,29 +13,28 @@ never start a workflow command of its own.
 from __future__ import annotations
 
 from judge.report.details import full_message
-from judge.report.escape import visible
+from judge.report.escape import workflow_data as escape_data
+from judge.report.escape import workflow_property as escape_property
 from judge.report.gradebook import Gradebook
 from judge.report.model import Report, Status, TestResult
 
-
-def escape_data(text: str) -> str:
-    """Escape a command's message (after ``::``)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    """Escape a property value (``file=``, ``title=``...), where ``,`` and ``:`` end it."""
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+__all__ = [
+    "command",
+    "escape_data",
+    "escape_property",
+    "render",
+    "render_gradebook",
+    "report_annotations",
+]
 
 
 def command(kind: str, message: str, *, file: str, line: int | None, title: str) -> str:
-    """One workflow command line: ``kind`` is ``error``, ``warning`` or ``notice``.
-    Control characters are spelled out first, so none reaches the log raw."""
-    properties = [f"file={escape_property(visible(file))}"]
+    """One workflow command line: ``kind`` is ``error``, ``warning`` or ``notice``."""
+    properties = [f"file={escape_property(file)}"]
     if line is not None:
         properties.append(f"line={line}")
-    properties.append(f"title={escape_property(visible(title))}")
-    return f"::{kind} {','.join(properties)}::{escape_data(visible(message))}"
+    properties.append(f"title={escape_property(title)}")
+    return f"::{kind} {','.join(properties)}::{escape_data(message)}"
 
 
 def _line(value: object) -> int | None:

@@ -54,11 +54,16 @@ class Entry:
 
 @dataclass(frozen=True)
 class Gradebook:
-    """Every submission of a batch graded against one problem, in a stable order."""
+    """Every submission of a batch graded against one problem, in a stable order.
+
+    ``audience`` is who its reports were cut for (see ``judge.report.audience``), or ""
+    for the full reports as graded.
+    """
 
     problem: str
     max_score: float
     entries: tuple[Entry, ...]
+    audience: str = ""
 
     def count(self, status: Status) -> int:
         """How many submissions ended with ``status``."""
@@ -94,6 +99,7 @@ class Gradebook:
         """The ``judge-gradebook/1`` JSON: totals, a row per submission with its report."""
         return {
             "schema": SCHEMA,
+            **({"audience": self.audience} if self.audience else {}),
             "problem": self.problem,
             "max_score": self.max_score,
             "submissions": len(self.entries),

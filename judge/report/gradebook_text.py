@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from judge.report.escape import terminal_line
 from judge.report.gradebook import Gradebook
 from judge.report.model import Status
 
@@ -12,18 +13,19 @@ def _points(value: float) -> str:
 
 def render_gradebook(book: Gradebook) -> str:
     """A line per submission: name, status, score, duration, what did not pass."""
-    width = max((len(e.name) for e in book.entries), default=4)
+    names = [terminal_line(e.name) for e in book.entries]
+    width = max((len(name) for name in names), default=4)
     scores = [f"{_points(e.report.score)}/{_points(e.report.max_score)}" for e in book.entries]
     score_width = max((len(s) for s in scores), default=1)
     lines = []
-    for entry, score in zip(book.entries, scores, strict=True):
+    for entry, name, score in zip(book.entries, names, scores, strict=True):
         report = entry.report
         if report.status is Status.ERROR:
-            why = report.message.strip().split("\n", 1)[0]
+            why = terminal_line(report.message.strip().split("\n", 1)[0])
         else:
-            why = ", ".join(entry.failed_tests)
+            why = terminal_line(", ".join(entry.failed_tests))
         lines.append(
-            f"{entry.name:<{width}}  {report.status.value.upper():<6}  {score:>{score_width}}  "
+            f"{name:<{width}}  {report.status.value.upper():<6}  {score:>{score_width}}  "
             f"{report.duration_s:5.2f} s  {why}".rstrip()
         )
     return "\n".join(lines) + "\n" if lines else ""
@@ -33,7 +35,7 @@ def summary(book: Gradebook) -> str:
     """``30 submissions on basic-autograd: 20 passed, 8 failed, 2 errors; mean 17.3/23``."""
     total = len(book.entries)
     return (
-        f"{total} submission{'s' if total != 1 else ''} on {book.problem}: "
+        f"{total} submission{'s' if total != 1 else ''} on {terminal_line(book.problem)}: "
         f"{book.count(Status.PASSED)} passed, {book.count(Status.FAILED)} failed, "
         f"{book.count(Status.ERROR)} could not be graded; mean score "
         f"{book.mean_score:.4g}/{_points(book.max_score)}"

@@ -2,16 +2,19 @@
 
 ``judge run /autograder/submission/value.py --format gradescope -o
 /autograder/results/results.json`` is a whole ``run_autograder``.  Hidden cases are
-``"visibility": "after_published"``: a student sees them, and what they printed, only
-once the grades are published.  Gradescope has no place for the total, so the problem,
-the status and the maximum go in ``extra_data``.
+``"visibility": "after_published"``: a student sees them once the grades are
+published, so they are always cut to a student's view (``judge.report.audience``):
+verdict and topic, nothing the submission produced.  Gradescope has no place for the
+total, so the problem, the status and the maximum go in ``extra_data``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from judge.report.audience import Audience, for_audience
 from judge.report.details import full_message
+from judge.report.escape import terminal
 from judge.report.gradebook import Gradebook
 from judge.report.json_format import dumps
 from judge.report.model import Report, Status, TestResult
@@ -22,11 +25,12 @@ def _test_output(test: TestResult) -> str:
     parts = [message] if message else []
     if test.output and not test.passed:
         parts.append("Your output:\n" + test.output.rstrip())
-    return "\n\n".join(parts)
+    return terminal("\n\n".join(parts))
 
 
 def results(report: Report) -> dict[str, Any]:
-    """The ``results.json`` object for one report."""
+    """The ``results.json`` object for one report, as its student may see it."""
+    report = for_audience(report, Audience.STUDENT)
     if report.status is Status.ERROR and report.message:
         summary = report.message
     else:
@@ -35,7 +39,7 @@ def results(report: Report) -> dict[str, Any]:
     return {
         "score": report.score,
         "execution_time": round(report.duration_s, 3),
-        "output": summary,
+        "output": terminal(summary),
         "tests": [
             {
                 "name": test.name,

@@ -3,8 +3,8 @@
 A ``<testsuite>`` per submission and a ``<testcase>`` per test.  A wrong number is a
 ``<failure>``; an exception, a timeout, a crash or a sandbox stop is an ``<error>``; an
 advisory test (worth 0 points) that did not pass is ``<skipped>`` with its message,
-because it never fails a run.  What the submission printed goes in ``<system-out>``,
-except for hidden tests.
+because it never fails a run.  What the submission printed goes in ``<system-out>``
+(for a student, a hidden test has none: see ``judge.report.audience``).
 """
 
 from __future__ import annotations
@@ -13,16 +13,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
 from judge.report.details import full_message
-from judge.report.escape import visible
+from judge.report.escape import xml as clean
 from judge.report.gradebook import Gradebook
 from judge.report.model import Report, Status, TestResult, Verdict
 
 _WRONG_ANSWER = {Verdict.FAILED, Verdict.FLAKY}
-
-
-def clean(text: str) -> str:
-    """``text`` with every character XML 1.0 cannot hold, even escaped, spelled out."""
-    return visible(text)
 
 
 def _first_line(text: str) -> str:
@@ -44,8 +39,8 @@ def _testcase(suite: ET.Element, test: TestResult, report: Report, classname: st
             case, tag, message=clean(_first_line(detail)), type=test.status.value
         )
         element.text = clean(detail)
-    if test.shown_output and not test.passed:
-        ET.SubElement(case, "system-out").text = clean(test.shown_output)
+    if test.output and not test.passed:
+        ET.SubElement(case, "system-out").text = clean(test.output)
 
 
 def _suite(name: str, report: Report) -> ET.Element:
@@ -67,7 +62,10 @@ def _suite(name: str, report: Report) -> ET.Element:
         ("status", report.status.value),
         ("score", f"{report.score:g}"),
         ("max_score", f"{report.max_score:g}"),
+        ("audience", str(report.extra.get("audience", ""))),
     ):
+        if not value:
+            continue
         ET.SubElement(properties, "property", name=key, value=clean(value))
     for test in tests:
         _testcase(suite, test, report, name)

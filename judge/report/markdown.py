@@ -2,38 +2,24 @@
 
 For one report, a table of its tests; for a gradebook, a table of its submissions and
 the score distribution.  It is also the GitHub job summary.  Text a student controls
-(messages, output) is escaped in tables and fenced in details, and a hidden test's
-output is never shown.
+(names, messages, output) goes through ``judge.report.escape``: one line of inert text in
+tables, headings and ``<summary>`` lines, a code fence in details.  What a hidden test
+shows was decided before, by ``judge.report.audience``.
 """
 
 from __future__ import annotations
 
-import html
-import re
-
 from judge.report.details import full_message
-from judge.report.escape import visible
+from judge.report.escape import html_inline
+from judge.report.escape import markdown_block as fenced
+from judge.report.escape import markdown_inline as cell
 from judge.report.gradebook import Entry, Gradebook
 from judge.report.model import Report, Status, TestResult
 
 _STATUS_MARK = {Status.PASSED: "✅", Status.FAILED: "❌", Status.ERROR: "⚠️"}
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|#~])")
 _BAR_WIDTH = 30
+INSTRUCTOR_NOTE = "**Instructor view**: hidden tests are shown in full. Not for students."
 MAX_DETAIL = 4000  # characters of one message or output shown in the details
-
-
-def cell(text: str) -> str:
-    """``text`` safe inside a table cell: one line, no HTML, no Markdown markup."""
-    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(visible(text), quote=False))
-    return " ".join(escaped.split())
-
-
-def fenced(text: str, info: str = "text") -> str:
-    """``text`` in a code fence longer than any run of backticks inside it."""
-    text = visible(text)
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}{info}\n{text.rstrip()}\n{fence}"
 
 
 def _points(value: float) -> str:
@@ -63,10 +49,10 @@ def _test_label(test: TestResult) -> str:
 
 def _test_details(test: TestResult) -> str:
     body = full_message(test)
-    if test.shown_output:
-        body += "\n\nyour output:\n" + test.shown_output.rstrip()
+    if test.output:
+        body += "\n\nyour output:\n" + test.output.rstrip()
     return (
-        f"<details><summary>{_test_mark(test)} {html.escape(_test_label(test))}: "
+        f"<details><summary>{_test_mark(test)} {html_inline(_test_label(test))}: "
         f"{test.status.value}</summary>\n\n{fenced(_clip(body))}\n\n</details>"
     )
 
@@ -96,6 +82,8 @@ def _report_body(report: Report) -> list[str]:
 def render(report: Report) -> str:
     """One submission: a headline, a table of its tests, details of each failure."""
     lines = [f"### {_headline(report, report.submission)}", "", *_report_body(report)]
+    if report.extra.get("audience") == "instructor":
+        lines[1:1] = ["", INSTRUCTOR_NOTE]
     return "\n".join(lines) + "\n"
 
 
@@ -115,7 +103,7 @@ def _summary(entry: Entry) -> str:
     """The one line (HTML, not Markdown) that opens a submission's details."""
     report = entry.report
     return (
-        f"{_STATUS_MARK[report.status]} {html.escape(entry.name)}: {report.status.value}, "
+        f"{_STATUS_MARK[report.status]} {html_inline(entry.name)}: {report.status.value}, "
         f"{_points(report.score)}/{_points(report.max_score)}"
     )
 
@@ -151,6 +139,8 @@ def render_gradebook(book: Gradebook) -> str:
         "",
         *distribution(book),
     ]
+    if book.audience == "instructor":
+        lines[1:1] = ["", INSTRUCTOR_NOTE]
     failing = [e for e in book.entries if e.report.status is not Status.PASSED]
     if failing:
         lines += ["", "### Details"]

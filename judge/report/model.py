@@ -35,7 +35,9 @@ class TestResult:
     """One test's verdict and what a student needs to act on it.
 
     ``extra`` carries optional contract fields (``counterexample``, ``diagnosis``,
-    ``line``, ``seed``...), written into the JSON as they are.
+    ``line``, ``seed``...), written into the JSON as they are.  ``topic`` is what the
+    test checks, in the spec's words: all a student is told of a hidden test besides
+    its verdict (see ``judge.report.audience``).
     """
 
     name: str
@@ -47,16 +49,11 @@ class TestResult:
     message: str = ""
     output: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    topic: str = ""
 
     @property
     def passed(self) -> bool:
         return self.status is Verdict.PASSED
-
-    @property
-    def shown_output(self) -> str:
-        """What the submission printed, or "" for a hidden test: printing inside the
-        operators would otherwise reveal the hidden graph's values to a student."""
-        return "" if self.hidden else self.output
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TestResult:
@@ -71,6 +68,7 @@ class TestResult:
             str(data.get("message", "")),
             str(data.get("output", "")),
             {k: v for k, v in data.items() if k not in _TEST_KEYS},
+            str(data.get("topic", "")),
         )
 
 
@@ -130,6 +128,7 @@ class Report:
                     "hidden": t.hidden,
                     "message": t.message,
                     "output": t.output,
+                    **({"topic": t.topic} if t.topic else {}),
                     **t.extra,
                 }
                 for t in self.tests
@@ -142,7 +141,7 @@ _REPORT_KEYS = frozenset(
     | {"message", "tests"}
 )
 _TEST_KEYS = frozenset(
-    {"name", "kind", "status", "score", "max_score", "hidden", "message", "output"}
+    {"name", "kind", "status", "score", "max_score", "hidden", "message", "output", "topic"}
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from judge.report.escape import terminal, terminal_line
 from judge.report.model import Report, Status, TestResult, Verdict
 
 _MARKS = {Verdict.PASSED: "✓", Verdict.FAILED: "✗"}
@@ -22,19 +23,19 @@ def _points(value: float) -> str:
 def _test_lines(test: TestResult, color: bool) -> list[str]:
     mark = _MARKS.get(test.status, "!")
     tint = "green" if test.passed else ("yellow" if test.max_score == 0 else "red")
-    label = test.name + (" (hidden)" if test.hidden else "")
+    label = terminal_line(test.name) + (" (hidden)" if test.hidden else "")
     if test.max_score == 0:
         label += " (advisory)"
     status = "" if test.passed else f" [{test.status.value}]"
     score = f"{_points(test.score)}/{_points(test.max_score)}"
     lines = [f"  {_paint(mark, tint, color)} {label}{status}  {_paint(score, 'dim', color)}"]
     if test.message and not test.passed:
-        lines.append(textwrap.indent(test.message, "      "))
+        lines.append(textwrap.indent(terminal(test.message), "      "))
     if not test.passed:
         lines.extend(_explanation(test))
-    if test.shown_output and not test.passed:
+    if test.output and not test.passed:
         lines.append("      your output:")
-        lines.append(textwrap.indent(test.shown_output.rstrip(), "      | "))
+        lines.append(textwrap.indent(terminal(test.output.rstrip()), "      | "))
     return lines
 
 
@@ -44,30 +45,38 @@ def _explanation(test: TestResult) -> list[str]:
     diagnosis = test.extra.get("diagnosis")
     if isinstance(diagnosis, dict):
         where = f"{diagnosis.get('op')} ({diagnosis.get('phase')}), node {diagnosis.get('node')}"
-        sentence = f"diagnosis: {where}: {diagnosis.get('hint', '')}"
+        sentence = terminal_line(f"diagnosis: {where}: {diagnosis.get('hint', '')}")
         lines.append(textwrap.fill(sentence, 96, initial_indent=" " * 6, subsequent_indent=" " * 8))
     example = test.extra.get("counterexample")
     if isinstance(example, dict) and example.get("code"):
         lines.append("      smallest failing graph:" if test.kind == "property" else "      graph:")
-        lines.append(textwrap.indent(str(example["code"]).rstrip(), " " * 8))
+        lines.append(textwrap.indent(terminal(str(example["code"]).rstrip()), " " * 8))
     return lines
+
+
+def _audience_note(report: Report) -> str:
+    """Marks a report written for instructors, whose hidden tests are shown in full."""
+    if report.extra.get("audience") == "instructor":
+        return " (instructor view: hidden tests in full; not for students)"
+    return ""
 
 
 def render(report: Report, color: bool = False) -> str:
     """The report as text; ``color`` adds ANSI colours for a terminal."""
-    lines = [_paint(f"{report.submission} on {report.problem}", "bold", color)]
+    headline = terminal_line(f"{report.submission} on {report.problem}")
+    lines = [_paint(headline + _audience_note(report), "bold", color)]
     if report.status is Status.ERROR and report.message:
-        lines.append(textwrap.indent(report.message, "  "))
+        lines.append(textwrap.indent(terminal(report.message), "  "))
         output = report.extra.get("output")
         if output:
             lines.append("  your output:")
-            lines.append(textwrap.indent(str(output).rstrip(), "  | "))
+            lines.append(textwrap.indent(terminal(str(output).rstrip()), "  | "))
     else:
         for test in report.tests:
             lines.extend(_test_lines(test, color))
     passed = sum(1 for t in report.tests if t.passed)
     seed = report.extra.get("seed")
-    seed_text = f", seed {seed}" if seed is not None else ""
+    seed_text = f", seed {terminal_line(str(seed))}" if seed is not None else ""
     verdict = _paint(report.status.value.upper(), _STATUS_COLOR[report.status], color)
     lines.append(
         f"{verdict}: score {_points(report.score)}/{_points(report.max_score)}, "
