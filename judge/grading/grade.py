@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from judge.errors import SubmissionError
+from judge.files import read_submission
 from judge.grading.cases import grade_case
 from judge.grading.plan import Plan
 from judge.grading.session import Session
@@ -15,9 +15,6 @@ from judge.grading.verdicts import describe_exception, exception_line
 from judge.report.model import Report, Status, TestResult, Verdict, summarize
 from judge.sandbox import plan as sandbox_plan
 from judge.spec.model import Problem
-
-MAX_SUBMISSION_BYTES = 1 << 20
-
 
 @dataclass(frozen=True)
 class Options:
@@ -31,34 +28,29 @@ class Options:
 
 
 def check_submission(path: Path) -> None:
-    """Raise ``SubmissionError`` unless ``path`` is a readable UTF-8 file of sane size."""
-    if not path.exists():
-        raise SubmissionError(f"{path}: no such file")
-    if not path.is_file():
-        raise SubmissionError(f"{path}: not a file; give the path of your .py file")
-    if path.stat().st_size > MAX_SUBMISSION_BYTES:
-        raise SubmissionError(f"{path}: larger than 1 MiB; is this the right file?")
-    try:
-        path.read_bytes().decode("utf-8")
-    except OSError as error:
-        raise SubmissionError(f"{path}: cannot read it: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise SubmissionError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    """Raise ``SubmissionError`` unless ``path`` is a readable UTF-8 file of sane size
+    (``UnsafeSubmission`` if it is a symbolic link or not a regular file)."""
+    read_submission(path)
 
 
-def grade(path: Path, plan: Plan, options: Options = Options()) -> Report:
+def grade(
+    path: Path, plan: Plan, options: Options = Options(), content: bytes | None = None
+) -> Report:
     """Run every test of ``plan`` on the submission at ``path`` and report.
 
+    ``content`` is the submission's bytes as ``judge.files.read_submission`` read them
+    (read here when not given): they, and nothing read again from ``path``, are graded.
     Make the plan once with ``judge.grading.plan.prepare(problem)`` and reuse it for
     every submission of a batch.
     """
     problem = plan.problem
-    check_submission(path)
+    if content is None:
+        content = read_submission(path)
     started = time.monotonic()
     timeout = options.timeout or problem.time_limit
     sandbox = sandbox_plan(options.sandbox, problem.imports)
     deadline = started + options.total_timeout
-    with Session(path, problem.entry, {}, deadline, sandbox) as session:
+    with Session(path, problem.entry, {}, deadline, sandbox, content) as session:
         load = session.start(timeout)
         held = {"sandbox": {"level": sandbox.level.value, "layers": session.layers}}
         if load.error is not None:
