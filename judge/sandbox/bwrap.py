@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import sysconfig
 from collections.abc import Iterable
 
 # What the dynamic loader needs to start the interpreter.
@@ -30,12 +31,28 @@ def _bind(path: str) -> list[str]:
     return ["--ro-bind", path, path]
 
 
+def shared_library() -> list[str]:
+    """The interpreter's shared libpython, which may lie outside its prefix (its
+    run path names it), or nothing for a statically linked interpreter."""
+    folder, name = sysconfig.get_config_var("LIBDIR"), sysconfig.get_config_var("INSTSONAME")
+    if not folder or not name or not sysconfig.get_config_var("Py_ENABLE_SHARED"):
+        return []
+    return [os.path.join(folder, name)]
+
+
 def command(
-    bwrap: str, argv: list[str], workdir: str, read_paths: Iterable[str], as_root: bool
+    bwrap: str,
+    argv: list[str],
+    workdir: str,
+    read_paths: Iterable[str],
+    hidden: Iterable[str],
+    as_root: bool,
 ) -> list[str]:
-    """``argv`` wrapped in bubblewrap, seeing only ``read_paths`` and ``workdir``."""
+    """``argv`` wrapped in bubblewrap, seeing only the system, the interpreter,
+    ``read_paths`` and ``workdir``; never the ``hidden`` folders, even where they lie
+    inside the interpreter's prefix (an empty read-only tmpfs covers each)."""
     prefix = os.path.realpath(sys.base_prefix)
-    paths = [*SYSTEM_PATHS, prefix, os.path.dirname(argv[0]), *read_paths, workdir]
+    system = [*SYSTEM_PATHS, prefix, os.path.dirname(argv[0]), *shared_library()]
     wrapped = [
         bwrap,
         *("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"),
@@ -43,7 +60,24 @@ def command(
     ]
     if not as_root:
         wrapped.append("--unshare-user")
-    for path in dict.fromkeys(paths):
-        if os.path.lexists(path):
+    bound = [path for path in dict.fromkeys(system) if os.path.lexists(path)]
+    for path in bound:
+        wrapped += _bind(path)
+    covered = [
+        folder
+        for folder in dict.fromkeys(os.path.realpath(path) for path in hidden)
+        if os.path.isdir(folder) and any(_beneath(folder, path) for path in bound)
+    ]
+    for folder in covered:
+        wrapped += ["--tmpfs", folder]
+    for path in dict.fromkeys([*read_paths, workdir]):
+        if os.path.lexists(path) and path not in bound:
             wrapped += _bind(path)
+    for folder in covered:  # after the binds beneath it (the harness may be there)
+        wrapped += ["--remount-ro", folder]
     return [*wrapped, "--chdir", workdir, "--", *argv]
+
+
+def _beneath(path: str, folder: str) -> bool:
+    real = os.path.realpath(folder)
+    return path.startswith(real.rstrip(os.sep) + os.sep)

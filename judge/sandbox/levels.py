@@ -6,6 +6,9 @@ import contextlib
 import functools
 import importlib.util
 import os
+import site
+import sys
+import sysconfig
 from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
@@ -15,6 +18,9 @@ from judge.errors import SandboxError, UsageError
 from judge.sandbox import allowlist, bwrap, detect
 
 LOCKDOWN = Path(__file__).with_name("lockdown")
+JUDGE_PACKAGE = Path(__file__).resolve().parent.parent
+# The same as lockdown.PACKAGE_FOLDERS (the worker's side; a test keeps them equal).
+PACKAGE_FOLDERS = ("site-packages", "dist-packages")
 KERNEL_LAYERS = ("landlock", "seccomp", "bwrap")
 # Open files: the interpreter, its pipes and an import or two at a time.
 MAX_OPEN_FILES = 64
@@ -33,13 +39,18 @@ class Sandbox:
     """What to ask of the worker, and how to launch it.
 
     ``user`` is the uid/gid to drop to (the judge runs as root); ``bwrap`` the
-    bubblewrap binary to wrap the worker in, if one is used.
+    bubblewrap binary to wrap the worker in, if one is used.  ``python_layers`` and
+    ``landlock_abi`` are for tests: the import guard and audit hook switched off, to
+    show the kernel layers hold alone; the Landlock ABI capped, to show an older
+    kernel's rights hold too.
     """
 
     level: Level
     allowed: allowlist.Allowed
     user: tuple[int, int] | None
     bwrap: str | None
+    python_layers: bool = True
+    landlock_abi: int | None = None
 
     @property
     def kernel(self) -> bool:
@@ -52,8 +63,11 @@ class Sandbox:
             "imports": sorted(self.allowed.names),
             "search": list(self.allowed.search),
             "read": list(self.allowed.read),
+            "hidden": list(hidden_folders()),
             "user": list(self.user) if self.user else None,
             "kernel": self.kernel,
+            "python_layers": self.python_layers,
+            "landlock_abi": self.landlock_abi,
         }
 
     def limits(self) -> dict[str, int]:
@@ -78,11 +92,13 @@ class Sandbox:
         ``reads`` are the files it needs besides the interpreter (the harness)."""
         if self.bwrap is None:
             return argv
-        read = [*reads, str(LOCKDOWN), *self.allowed.search, *self.allowed.read]
+        # The allowed packages alone, not the folder holding them (``search``): the
+        # judge may be installed there.
+        read = [*reads, str(LOCKDOWN), *self.allowed.read]
         # A user to drop to means the judge is root: bwrap needs no user namespace then.
         as_root = self.user is not None
         inner = [bwrap.interpreter(), *argv[1:]]
-        return bwrap.command(self.bwrap, inner, workdir, read, as_root)
+        return bwrap.command(self.bwrap, inner, workdir, read, hidden_folders(), as_root)
 
     def without_bwrap(self) -> Sandbox:
         """The same sandbox, launching the worker directly."""
@@ -100,6 +116,20 @@ class Sandbox:
             missing = {str(k): str(v) for k, v in dict(reported.get("missing", {})).items()}
             raise SandboxError(detect.strict_hint(missing))
         return layers
+
+
+@functools.cache
+def hidden_folders() -> tuple[str, ...]:
+    """Folders the worker must never read, whatever the interpreter's layout: every
+    folder of installed packages this interpreter knows, and the judge's own package
+    (its problems and reference engine).  The worker hides folders named
+    ``site-packages``/``dist-packages`` on its own; these cover the rest."""
+    folders = [*site.getsitepackages(), site.getusersitepackages(), str(JUDGE_PACKAGE)]
+    base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}
+    for paths in (sysconfig.get_paths(), sysconfig.get_paths(vars=base)):
+        folders += [paths["purelib"], paths["platlib"]]
+        folders += [os.path.join(paths["stdlib"], name) for name in PACKAGE_FOLDERS]
+    return tuple(dict.fromkeys(os.path.realpath(folder) for folder in folders if folder))
 
 
 @functools.cache

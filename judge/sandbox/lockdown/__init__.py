@@ -29,14 +29,55 @@ if TYPE_CHECKING:
     from .imports import Report
 
 
+# Folders of installed packages.  python.org, pyenv, conda and the ``python:*`` images
+# put ``site-packages`` inside the standard library's folder, and the judge with it.
+PACKAGE_FOLDERS = frozenset(("site-packages", "dist-packages"))
+
+
 def read_roots(settings: dict[str, Any], workdir: str) -> list[str]:
     """What the submission may read: the standard library, the allowed packages and
-    its own directory (not the folders holding those packages: other packages, the
-    judge perhaps, live there too)."""
+    its own directory.  Never the folders holding packages (other packages, the judge
+    perhaps, live there), nor the ``hidden`` folders the judge names (its own install):
+    a standard library folder holding one is allowed entry by entry instead, since
+    Landlock can only allow, never deny beneath what it allows."""
     search = settings.get("search", [])
+    hidden = frozenset(os.path.realpath(path) for path in settings.get("hidden", []))
     stdlib = [os.path.dirname(os.__file__), *(p for p in sys.path if p not in search)]
-    roots = [*stdlib, *settings.get("read", []), workdir]
+    roots = [entry for root in stdlib for entry in _without(root, hidden)]
+    roots += [*settings.get("read", []), workdir]
     return [root for root in dict.fromkeys(roots) if root and os.path.exists(root)]
+
+
+def _without(root: str, hidden: frozenset[str]) -> list[str]:
+    """``root`` itself, or its entries leaving out package folders and ``hidden``
+    ones; nothing if ``root`` is one of those."""
+    real = os.path.realpath(root) if root else ""
+    if not real or os.path.basename(real) in PACKAGE_FOLDERS or real in hidden:
+        return []
+    packages = any(os.path.isdir(os.path.join(real, name)) for name in PACKAGE_FOLDERS)
+    if not packages and not _holds(real, hidden):
+        return [root]
+    return _entries(real, hidden)
+
+
+def _holds(folder: str, hidden: frozenset[str]) -> bool:
+    return any(path.startswith(folder + os.sep) for path in hidden)
+
+
+def _entries(folder: str, hidden: frozenset[str]) -> list[str]:
+    """The entries of ``folder`` but package folders and ``hidden`` ones, descending
+    only into the folders that hold a hidden one."""
+    kept: list[str] = []
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return kept
+    for name in names:
+        path = os.path.join(folder, name)
+        if name in PACKAGE_FOLDERS or path in hidden:
+            continue
+        kept += _entries(path, hidden) if _holds(path, hidden) else [path]
+    return kept
 
 
 def limit(config_limits: dict[str, int]) -> list[str]:
@@ -73,7 +114,49 @@ def confine(
         except OSError as error:
             missing["privdrop"] = f"could not drop root: {error.strerror or error}"
     if kernel is not None:
-        _kernel_layers(kernel, read_roots(settings, workdir), layers, missing)
+        # The C core of ctypes stays unreadable: a second copy of it, loaded under
+        # another path name, would be a fresh way to make raw system calls.
+        settings["hidden"] = [*settings.get("hidden", []), kernel[0].ctypes_file()]
+        _fill_import_caches()
+        abi = settings.get("landlock_abi")
+        _kernel_layers(kernel, read_roots(settings, workdir), layers, missing, abi)
+        _dismantle(kernel)
+
+
+def _fill_import_caches() -> None:
+    """List every folder on the path now: the import system keeps the listing and
+    serves later imports from it, and Landlock allows the standard library's folder
+    entry by entry, not the folder itself, once a package folder lies in it."""
+    for finder in sys.meta_path:
+        find_spec = getattr(finder, "find_spec", None)
+        if find_spec is not None:
+            with contextlib.suppress(Exception):
+                find_spec("lockdown-fills-the-import-caches", None)
+
+
+def _dismantle(modules: Any) -> None:
+    """Leave no raw system call within reach of the worker's Python objects: drop the
+    kernel modules (and their ``_ctypes`` function objects) from the module cache and
+    this package, empty them, and empty ``_ctypes`` too, including the copy of its
+    namespace that the interpreter keeps to serve a later ``import _ctypes`` from.
+    What remains are ``_ctypes``'s built-in types, reachable through
+    ``object.__subclasses__()``: calling through them raises ``ctypes.*`` audit events,
+    which the audit hook reports whoever makes them, and seccomp holds regardless."""
+    import gc
+
+    package = sys.modules[__name__]
+    for module in modules:
+        package.__dict__.pop(module.__name__.rpartition(".")[2], None)
+        sys.modules.pop(module.__name__, None)
+    ctypes_core = sys.modules.pop("_ctypes", None)
+    if ctypes_core is not None:
+        for holder in gc.get_referrers(ctypes_core.dlopen):
+            if isinstance(holder, dict):
+                holder.clear()
+    for module in modules:
+        module.__dict__.clear()
+    del modules, ctypes_core
+    gc.collect()  # the classes built on _ctypes's types live in reference cycles
 
 
 def _kernel_modules(missing: dict[str, str]) -> Any:
@@ -95,15 +178,17 @@ def _kernel_modules(missing: dict[str, str]) -> Any:
 
 
 def _kernel_layers(
-    modules: Any, roots: list[str], layers: list[str], missing: dict[str, str]
+    modules: Any, roots: list[str], layers: list[str], missing: dict[str, str], abi: Any
 ) -> None:
+    """Not dumpable, tied to the judge's life, then Landlock (at most ABI ``abi``, for
+    tests; None: the kernel's) and seccomp."""
     syscalls, landlock, seccomp = modules
     with contextlib.suppress(OSError):
         # Not dumpable: no core file, and no ptrace or /proc peeking by the same user.
         syscalls.prctl(syscalls.PR_SET_DUMPABLE, 0)
         syscalls.die_with_parent()
     try:
-        abi = landlock.restrict(roots)
+        abi = landlock.restrict(roots, abi)
         layers.append("landlock")
         if abi < 6:
             missing["landlock-scopes"] = f"Landlock ABI {abi} cannot scope signals (needs 6)"
@@ -114,14 +199,18 @@ def _kernel_layers(
         layers.append("seccomp")
     except OSError as error:
         missing["seccomp"] = f"{error.strerror or error}"
-    syscalls.forget()
 
 
 def arm(submission: str, settings: dict[str, Any], workdir: str, report: Report) -> list[str]:
-    """Install the import allow-list and the audit hook; return their layer names."""
+    """Install the import allow-list and the audit hook; return their layer names.
+
+    ``python_layers: false`` in ``settings`` (tests only) leaves them out, to show
+    what the kernel layers hold on their own."""
+    for name in [name for name in sys.modules if name.startswith(__name__)]:
+        del sys.modules[name]
+    if settings.get("python_layers") is False:
+        return []
     allowed = frozenset(settings.get("imports", []))
     imports.install_guard(submission, allowed, report)
     audit.install(audit.Tripwire(submission, read_roots(settings, workdir), allowed), report)
-    for name in [name for name in sys.modules if name.startswith(__name__)]:
-        del sys.modules[name]
     return ["imports", "audit"]

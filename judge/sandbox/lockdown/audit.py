@@ -62,6 +62,12 @@ NETWORK_PREFIXES = (
     "webbrowser.",
 )
 OTHER_PREFIXES = ("ctypes.", "shutil.", "sqlite3.")
+# Reported whoever asks, submission frame on the stack or not: nothing of the harness
+# or the standard library a Value class uses does these once the hook is in, and code
+# built with exec(compile(...)) leaves no submission frame to find.
+ANYONE_EVENTS = frozenset(("gc.get_objects", "gc.get_referrers", "gc.get_referents"))
+ANYONE_PREFIXES = ("ctypes.",)
+ANYONE_IMPORTS = frozenset(("ctypes", "_ctypes"))
 
 
 def _shown(value: Any) -> str:
@@ -146,6 +152,13 @@ class Tripwire:
         return None
 
 
+def anyone(event: str, args: tuple[Any, ...]) -> bool:
+    """Whether ``event`` is reported even with no submission frame on the stack."""
+    if event == "import":
+        return str(args[0]).partition(".")[0] in ANYONE_IMPORTS
+    return event in ANYONE_EVENTS or event.startswith(ANYONE_PREFIXES)
+
+
 def install(tripwire: Tripwire, report: Report) -> None:
     """Add the hook; from now on every forbidden attempt by the submission is reported."""
     check, where = tripwire.check, tripwire.submission_line
@@ -159,7 +172,7 @@ def install(tripwire: Tripwire, report: Report) -> None:
         attempt = check(event, args)
         if attempt is not None:
             line = where()
-            if line is not None:
+            if line is not None or anyone(event, args):
                 report(attempt, line)
 
     sys.addaudithook(hook)

@@ -63,13 +63,16 @@ def ruleset_attr(abi: int) -> bytes:
     return attr[: 8 if abi < 4 else 16 if abi < 6 else 24]
 
 
-def restrict(read_paths: list[str]) -> int:
+def restrict(read_paths: list[str], at_most: int | None = None) -> int:
     """Confine this process to reading ``read_paths``; return the ABI version used.
 
+    ``at_most`` caps the ABI (tests use it to show what an older kernel holds).
     Raises ``OSError`` when Landlock is unavailable or a step fails; the process is
     then unchanged (restriction is the last step).  Paths that do not exist are skipped.
     """
     abi = abi_version()
+    if at_most is not None:
+        abi = min(abi, int(at_most))
     if abi < 1:
         raise OSError(95, "Landlock is not supported or not enabled in this kernel")
     ruleset = syscalls.syscall(CREATE_RULESET, ruleset_attr(abi), len(ruleset_attr(abi)), 0)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import _ctypes
 import contextlib
 import os
-import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -104,7 +103,6 @@ def load_library(name: str) -> None:
         _ctypes.dlopen(name, _ctypes.RTLD_LOCAL)
 
 
-def forget() -> None:
-    """Drop ``_ctypes`` from the module cache so the submission cannot pick it up there
-    (the import allow-list and the audit hook refuse a fresh import of it)."""
-    sys.modules.pop("_ctypes", None)
+def ctypes_file() -> str:
+    """The file ``_ctypes`` was loaded from (kept unreadable after the lockdown)."""
+    return str(getattr(_ctypes, "__file__", ""))
