@@ -147,7 +147,15 @@ def judge_command(args: argparse.Namespace, targets: list[str]) -> list[str]:
         command += ["--timeout", args.timeout]
     if args.sandbox:
         command += ["--sandbox", args.sandbox]
-    return command + shlex.split(args.args)
+    extra = shlex.split(args.args)
+    if any(arg == "--audience" or arg.startswith("--audience=") for arg in extra):
+        raise CheckError(
+            "the pull-request check writes for students (annotations and the job summary "
+            "are public): remove --audience from args"
+        )
+    # Last, so nothing before it can widen the view: a hidden test's details never
+    # reach an annotation or the job summary.
+    return [*command, *extra, "--audience", "student"]
 
 
 def _append(variable: str, text: str) -> None:
