@@ -236,3 +236,13 @@ def test_the_cache_holds_the_full_report(graded: Leaky) -> None:
     stored = json.loads(entry.read_text(encoding="utf-8"))
     assert "audience" not in stored
     assert RAISED in json.dumps(stored)
+
+
+def test_the_pull_request_check_always_writes_for_students() -> None:
+    from judge.ci.pullrequest import CheckError, judge_command, parse_args
+
+    command = judge_command(parse_args(["--args=--jobs 1"]), ["a.py"])
+    assert command[-2:] == ["--audience", "student"]  # last, so it wins
+    for widen in ("--audience instructor", "--audience=instructor"):
+        with pytest.raises(CheckError, match="remove --audience"):
+            judge_command(parse_args([f"--args={widen}"]), ["a.py"])
