@@ -8,11 +8,10 @@ benchmarks.
 
 from __future__ import annotations
 
-import time
 from typing import Any, Protocol
 
 from judge.program.model import Program
-from judge.runner.harness import execute, number
+from judge.runner.harness import answer, paused_gc
 from judge.runner.outcome import Kind, Outcome
 
 
@@ -33,22 +32,14 @@ class EngineRunner:
         self.runs = 0
 
     def run(self, program: Program | dict[str, Any], timeout: float) -> Outcome:
-        """Build the graph, call backward, read every node (or the ``read`` ones)."""
+        """Build the graph, call backward, read every node (or the ``read`` ones), timed
+        in CPU seconds exactly as the worker times a submission (``harness.answer``)."""
         self.runs += 1
         wire: dict[str, Any] = program.to_wire() if isinstance(program, Program) else program
         try:
-            nodes = execute(wire["ops"], None, self.engine)
-            started = time.perf_counter()
-            if wire["backward"] is not None:
-                nodes[wire["backward"]].backward()
-            backward_s = time.perf_counter() - started
+            with paused_gc():
+                data, grad, cpu_s = answer(self.engine, wire)
         except Exception as error:
             details = {"type": type(error).__name__, "message": str(error), "frames": []}
             return Outcome(Kind.RAISED, details=details)
-        read = wire.get("read") or list(nodes)
-        return Outcome(
-            Kind.OK,
-            {name: number(nodes[name].data) for name in read},
-            {name: number(nodes[name].grad) for name in read},
-            backward_s=backward_s,
-        )
+        return Outcome(Kind.OK, data, grad, cpu_s=cpu_s)

@@ -8,19 +8,20 @@
 * **wide**: one leaf used by 2,048 products, summed pairwise (4,096 nodes): every node has many
   siblings, nothing is deep.  A visited *list* (``v in list``) makes it quadratic.
 * **linear time**: 100,000 nodes in 195 layers of 256 averages of two nodes of the
-  layer before (a butterfly, so the output depends on every node); ``backward()`` must
-  take at most a small multiple of the reference's time.  It is only 390 deep, so a
-  recursive sort is not penalised twice.
+  layer before (a butterfly, so the output depends on every node), and the same graph
+  eight times smaller: the submission's CPU time for the whole answer must grow about
+  as the number of nodes does, not as its square (see ``allowed_growth``).  It is only
+  390 deep, so a recursive sort is not penalised twice.
 
 Each graph is plain data; only a sample of its nodes is read back from the worker.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ import msgspec
 from judge.engine.evaluate import Reference
 from judge.engine.reference import Value
 from judge.properties.corpus import cached_file, save
+from judge.properties.runners import EngineRunner
 from judge.runner.harness import execute, paused_gc
 from judge.spec.model import StressSpec
 
@@ -36,14 +38,24 @@ DEFAULT_SIZES = {"deep-chain": 10_000, "many-paths": 20, "wide": 4_096, "linear-
 WIDTH = 256  # nodes per layer of the linear-time graph
 MIX = 8  # log2(WIDTH)
 SAMPLE = 40  # nodes read back from a big graph, besides leaves and the output
-TIMING_FRACTION = 5  # the reference's backward is timed on a graph this many times smaller
+# The linear-time check's design (docs/properties.md, "Timing"): the submission answers
+# the graph and one GROWTH times smaller in the same worker, timed in its CPU seconds,
+# and its time may grow at most as the node count to the power GROWTH_EXPONENT (22.6
+# times for 8 times the nodes) or ``factor`` times the reference's own growth, whichever
+# is more.  Measured here: correct engines grow 4.5 to 5 times from 25,000 to 100,000
+# nodes and 10 to 11 times from 12,500 (the cost per node rises as the graph outgrows
+# the caches); quadratic ones 16 to 21 times and 60 to 130 times.
+GROWTH = 8
+GROWTH_EXPONENT = 1.5  # halfway between linear (1) and quadratic (2)
+REFERENCE_RUNS = 3  # the reference's small graph is timed this many times (the best counts)
 
 
 @dataclass(frozen=True)
 class StressGraph:
     """A stress check ready to run: the graph, the reference values of the nodes read
-    back, the graph written as a short loop, and (for linear time) how long the
-    reference's backward pass took on this machine."""
+    back, the graph written as a short loop, and for linear time the same graph
+    ``GROWTH`` times smaller (``small``, of ``small_nodes`` nodes) with the reference's
+    CPU seconds on both (``reference_s``: small, then full size) on this machine."""
 
     spec: StressSpec
     title: str
@@ -51,11 +63,26 @@ class StressGraph:
     reference: Reference
     code: str
     nodes: int
-    reference_backward_s: float = 0.0
+    small: dict[str, Any] | None = None
+    small_nodes: int = 0
+    reference_s: tuple[float, float] = (0.0, 0.0)
 
     @property
     def read(self) -> list[str]:
         return list(self.wire["read"])
+
+    @property
+    def reference_growth(self) -> float:
+        """How many times longer the reference took on the full graph than on the small."""
+        small, full = self.reference_s
+        return full / small if small > 0 else 0.0
+
+    def allowed_growth(self, factor: float) -> float:
+        """The most the submission's time may grow from the small graph to the full one:
+        the node ratio to the power ``GROWTH_EXPONENT``, or ``factor`` times the
+        reference's growth where this machine's caches make linear code grow faster."""
+        ratio = self.nodes / self.small_nodes if self.small_nodes else 1.0
+        return max(ratio**GROWTH_EXPONENT, factor * self.reference_growth)
 
 
 Ops = list[list[Any]]
@@ -178,19 +205,11 @@ def _evaluate(ops: Ops, output: str, read: list[str]) -> Reference:
     )
 
 
-def reference_seconds(size: int, nodes: int) -> float:
-    """How long the reference's backward pass takes on a linear-time graph of ``nodes``
-    nodes, on this machine now: timed (best of three) on one a fifth as big, scaled up
-    (the reference is linear), so a plan is made in a fraction of a second."""
-    small_ops, small_output, _ = _layers(max(WIDTH * 3, size // TIMING_FRACTION))
-    best = float("inf")
-    with paused_gc():  # as the worker runs a submission's graphs
-        graph = execute(small_ops, None, Value)
-        for _ in range(3):
-            started = time.perf_counter()
-            graph[small_output].backward()
-            best = min(best, time.perf_counter() - started)
-    return best * nodes / len(small_ops)
+def reference_seconds(wire: dict[str, Any], runs: int = 1) -> float:
+    """The reference's CPU seconds for the whole answer to ``wire`` (best of ``runs``),
+    timed exactly as the worker times a submission, on a graph built afresh each time."""
+    runner = EngineRunner(Value)
+    return min(runner.run(wire, 0.0).cpu_s for _ in range(runs))
 
 
 def _cached_reference(ops: Ops, output: str, read: list[str], key: str) -> Reference:
@@ -219,6 +238,11 @@ def build(spec: StressSpec, fingerprint: str) -> StressGraph:
     wire = {"ops": ops, "backward": output, "read": read}
     key = hashlib.sha256(json.dumps([spec.check, size, fingerprint]).encode()).hexdigest()
     reference = _cached_reference(ops, output, read, key)
-    seconds = reference_seconds(size, len(ops)) if spec.check == "linear-time" else 0.0
     title = TITLES[spec.check].format(n=len(ops), levels=size)
-    return StressGraph(spec, title, wire, reference, code, len(ops), seconds)
+    graph = StressGraph(spec, title, wire, reference, code, len(ops))
+    if spec.check != "linear-time":
+        return graph
+    small_ops, small_output, _ = _layers(max(WIDTH * 3, size // GROWTH))
+    small = {"ops": small_ops, "backward": small_output, "read": _sample(small_ops, small_output)}
+    seconds = (reference_seconds(small, REFERENCE_RUNS), reference_seconds(wire))
+    return dataclasses.replace(graph, small=small, small_nodes=len(small_ops), reference_s=seconds)

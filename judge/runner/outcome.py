@@ -53,7 +53,7 @@ class Outcome:
     grad: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     output: str = ""
-    backward_s: float = 0.0
+    cpu_s: float = 0.0  # the worker's CPU time for the whole answer: build, backward, read
 
 
 @dataclass(frozen=True)

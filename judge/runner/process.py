@@ -296,13 +296,13 @@ class WorkerProcess:
             if not isinstance(data, dict) or not isinstance(grad, dict):
                 self.kill()
                 return Outcome(Kind.CRASHED, details={"message": "malformed result"})
-            backward_s = message.get("backward_s", 0.0)
+            cpu_s = message.get("cpu_s")
             return Outcome(
                 Kind.OK,
                 data,
                 grad,
                 output=output,
-                backward_s=float(backward_s) if isinstance(backward_s, float) else 0.0,
+                cpu_s=cpu_s if type(cpu_s) is float and 0 <= cpu_s < 1e9 else 0.0,
             )
         if status == "error":
             return Outcome(Kind.RAISED, details=well_formed(message), output=output)

@@ -17,6 +17,8 @@ from judge.program.compile import ProgramError, compile_program
 from judge.program.ops import OPS
 from judge.spec import yamlnodes
 from judge.spec.model import (
+    DEFAULT_BUDGET,
+    MAX_FACTOR,
     Case,
     CaseSpec,
     Expect,
@@ -109,8 +111,15 @@ class _Checker:
                 close = difflib.get_close_matches(op, list(OPS), n=1)
                 hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(OPS)}"
                 self.error(f"unknown op {op!r}; {hint}", ["ops", index])
-        if spec.time_limit <= 0:
+        if not 0 < spec.time_limit < math.inf:
             self.error("time_limit must be a positive number of seconds", ["time_limit"])
+        budget = spec.budget if spec.budget is not None else max(DEFAULT_BUDGET, spec.time_limit)
+        if not spec.time_limit <= budget < math.inf:
+            self.error(
+                f"budget ({budget:g} s for a whole submission) must be a number of seconds at "
+                f"least the time_limit ({spec.time_limit:g} s per test)",
+                ["budget"],
+            )
         if spec.tolerance.rel < 0 or spec.tolerance.abs < 0:
             self.error("tolerances must not be negative", ["tolerance"])
         if not spec.cases:
@@ -151,6 +160,7 @@ class _Checker:
             digest=self.digest,
             properties=properties,
             imports=tuple(spec.imports),
+            budget=budget,
         )
 
     def properties(self, spec: PropertiesSpec) -> Properties:
@@ -196,8 +206,12 @@ class _Checker:
                     "size must be between 0 (the default) and 1000000 (60 for many-paths)",
                     [*where, "size"],
                 )
-            if check.factor <= 0:
-                self.error("factor must be a positive number", [*where, "factor"])
+            if not 1 <= check.factor <= MAX_FACTOR:
+                self.error(
+                    f"factor is how many times the reference's growth in time the "
+                    f"submission's may be: between 1 and {MAX_FACTOR:g} (default 2)",
+                    [*where, "factor"],
+                )
             needs = ["add", "mul"] if check.check in ("wide", "linear-time") else ["add"]
             missing = [op for op in needs if op not in problem_ops]
             if missing:

@@ -10,6 +10,12 @@ from judge.program.model import Program
 
 Difficulty = Literal["easy", "medium", "hard"]
 
+# Seconds of wall-clock time one submission may take in all, unless its problem says
+# (``budget:``) or the command line does (``--budget``): 30 s is six times the built-in
+# problems' 5 s limit and twenty times what a correct submission takes on the largest.
+DEFAULT_BUDGET = 30.0
+MAX_FACTOR = 4.0  # a linear-time factor above it would let a quadratic engine pass
+
 
 class Tolerance(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """How close a number must be: ``|got - expected| <= abs + rel * scale``.
@@ -48,13 +54,15 @@ class StressSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     ``size`` is its node count (levels for ``many-paths``); 0 takes the check's default.
     ``points: 0`` makes it advisory (reported, never counted).  ``factor`` (linear-time
-    only): how many times the reference's backward time the submission may take.
+    only): how many times the reference's growth in time, from the graph eight times
+    smaller to the full one, the submission's may be (never less than the node ratio to
+    the power 1.5; see docs/properties.md).
     """
 
     check: StressCheck
     points: float = 0.0
     size: int = 0
-    factor: float = 10.0
+    factor: float = 2.0
 
 
 class PropertiesSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -89,6 +97,7 @@ class ProblemSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     entry: str = "Value"
     tolerance: Tolerance = Tolerance()
     time_limit: float = 5.0
+    budget: float | None = None  # seconds per submission; default: DEFAULT_BUDGET
     properties: PropertiesSpec | None = None
     imports: list[str] = []  # modules a submission may import beyond the sandbox's default
 
@@ -126,7 +135,9 @@ class Properties(msgspec.Struct, frozen=True):
 
 
 class Problem(msgspec.Struct, frozen=True):
-    """A validated problem.  ``path`` is the YAML file it came from."""
+    """A validated problem.  ``path`` is the YAML file it came from; ``budget`` the
+    seconds one submission may take in all (after which its remaining tests time out
+    without running)."""
 
     id: str
     title: str
@@ -142,6 +153,7 @@ class Problem(msgspec.Struct, frozen=True):
     digest: str  # sha256 of the spec file, for caches and reports
     properties: Properties | None = None
     imports: tuple[str, ...] = ()  # allowed beyond the sandbox's default allow-list
+    budget: float = DEFAULT_BUDGET
 
     @property
     def max_score(self) -> float:
