@@ -17,6 +17,7 @@ import click
 
 from judge.errors import JudgeError
 from judge.report.audience import AUDIENCES
+from judge.report.escape import terminal, terminal_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,7 +40,9 @@ def handle_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except JudgeError as error:
-            raise JudgeClickError(str(error), error.exit_code) from None
+            # A message may quote a student's file or folder name: spelled out, it
+            # cannot redraw the terminal.
+            raise JudgeClickError(terminal(str(error)), error.exit_code) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:
@@ -240,8 +243,6 @@ def _results_cache(no_cache: bool) -> Any:
 @contextlib.contextmanager
 def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
     """A progress bar on stderr when it is a terminal; otherwise silence."""
-    from judge.report.escape import terminal_line  # a name could redraw the terminal
-
     if not sys.stderr.isatty():
         yield lambda entry, cached: None
         return
@@ -252,6 +253,7 @@ def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
         show_pos=True,
         item_show_func=lambda name: name,
     ) as bar:
+        # A student's name, spelled out: it could redraw the terminal.
         yield lambda entry, cached: bar.update(1, terminal_line(entry.name))
 
 

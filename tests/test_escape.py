@@ -318,3 +318,11 @@ def test_json_keeps_the_name_exact(tmp_path: Path) -> None:
     # JSON escapes every character itself, and tools match names in it: it is not cut.
     book = Gradebook("mini", 2.0, (Entry("\u00a0=zoë", hostile_report("x")),))
     assert json.loads(render_gradebook("json", book))["rows"][0]["name"] == "\u00a0=zoë"
+
+
+def test_an_error_that_quotes_a_name_is_spelled_out(tmp_path: Path) -> None:
+    missing = tmp_path / "x\x1b]0;pwned\x07\u202e.py"
+    result = CliRunner().invoke(cli, ["run", str(missing)])
+    assert result.exit_code == 2, result.output
+    assert not RAW.search(result.output), result.output
+    assert "\\x1b]0;pwned\\x07\\u202e.py" in result.output
