@@ -64,6 +64,10 @@ MEDIA = [
 ]
 
 
+def test_every_medium_is_in_the_table() -> None:
+    assert sorted(escape.__all__) == sorted(f.__name__ for f in MEDIA)
+
+
 @pytest.mark.parametrize("medium", MEDIA, ids=lambda f: f.__name__)
 @pytest.mark.parametrize("char", sorted(UNSAFE), ids=lambda c: f"U+{ord(c):04X}")
 def test_no_medium_lets_an_unsafe_character_through(medium, char: str) -> None:

@@ -32,6 +32,18 @@ import html
 import re
 import unicodedata
 
+__all__ = [
+    "csv_cell",
+    "html_inline",
+    "markdown_block",
+    "markdown_inline",
+    "terminal",
+    "terminal_line",
+    "workflow_data",
+    "workflow_property",
+    "xml",
+]
+
 # Characters never written raw, in any medium.  Tab and newline are kept by the block
 # functions and spelled by the one-line ones.
 _UNSAFE = (
@@ -56,9 +68,6 @@ def terminal(text: str) -> str:
     """``text`` with Windows line ends made ``\\n`` and every unsafe character but tab
     and newline spelled out: safe to print as a block of lines."""
     return _BLOCK_UNSAFE.sub(_spell, text.replace("\r\n", "\n"))
-
-
-visible = terminal  # the name the writers have used; the same rule
 
 
 def terminal_line(text: str) -> str:
