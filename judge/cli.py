@@ -227,15 +227,17 @@ def _check_writable(output: Path | None) -> None:
 
 
 def _results_cache(no_cache: bool) -> Any:
-    """The results cache, or None (with a warning when it cannot be created)."""
+    """The results cache, or None (with a warning when it cannot be created, or when
+    others could write to it: a planted result would be served as a grade)."""
     if no_cache:
         return None
     from judge.batch.cache import ResultCache
     from judge.cachedir import cache_dir
+    from judge.errors import UnsafeCache
 
     try:
         return ResultCache(cache_dir("results"))
-    except OSError as error:
+    except (OSError, UnsafeCache) as error:
         click.echo(f"warning: results will not be cached: {error}", err=True)
         return None
 

@@ -102,6 +102,16 @@ class UnsafeSubmission(SubmissionError):
     """
 
 
+class UnsafeCache(JudgeError):
+    """The cache folder belongs to someone else or is writable by group or others, so a
+    result planted there could be served as a grade.  ``chmod 700`` it if it is yours,
+    or point ``JUDGE_CACHE_DIR`` at a folder of your own.  The judge grades without the
+    cache meanwhile.
+    """
+
+    exit_code = 2
+
+
 class SandboxError(JudgeError):
     """The requested sandbox level cannot be provided on this machine.
 

@@ -151,18 +151,19 @@ def _read_regular(descriptor: int, path: Path) -> bytes:
     return content
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, private: bool = False) -> None:
     """Write ``text`` to ``path`` so that a reader sees the old file or the new one,
     never a half-written one (write a temporary file beside it, then rename).
 
     The file gets the mode a new file gets under the umask, or, when it replaces one,
-    that file's mode (and group, where allowed): ``mkstemp``'s private 0600 is for the
-    moment of writing only.
+    that file's mode (and group, where allowed): ``mkstemp``'s 0600 is for the moment
+    of writing only.  ``private`` keeps it 0600 (the judge's own caches).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        _take_mode(handle, path)
+        if not private:
+            _take_mode(handle, path)
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
             stream.flush()

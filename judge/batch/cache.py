@@ -4,6 +4,10 @@ A result is keyed by everything that decides it: the submission's bytes, the pro
 spec's digest, the judge's version, the grading options and the plan's extras (a
 seed, for example).  Each result is one small JSON file written atomically, as soon as
 it is known, so a batch killed at any moment resumes from what it had finished.
+
+A report read back is served as the grade, so the folder must be the user's alone
+(``judge.cachedir.cache_dir`` refuses one that is not) and an entry is read only if it
+is a regular file of the user's that nobody else can write (``read_private``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import judge
+from judge.cachedir import read_private
 from judge.files import write_atomic
 from judge.grading.grade import Options
 from judge.grading.plan import Plan
@@ -41,7 +46,8 @@ def result_key(content: bytes, plan: Plan, options: Options) -> str:
 class ResultCache:
     """Reports in ``folder``, one ``<key[:2]>/<key>.json`` file each.
 
-    A file that cannot be read back as a report is treated as missing, never trusted.
+    A file that cannot be read back as a report, or that someone else could have
+    written, is treated as missing, never trusted.
     """
 
     def __init__(self, folder: Path):
@@ -52,12 +58,15 @@ class ResultCache:
 
     def get(self, key: str) -> Report | None:
         """The report stored under ``key``, or None."""
+        content = read_private(self._path(key))
+        if content is None:
+            return None
         try:
-            data: Any = json.loads(self._path(key).read_text(encoding="utf-8"))
+            data: Any = json.loads(content.decode("utf-8"))
             return Report.from_dict(data)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def put(self, key: str, report: Report) -> None:
         """Store ``report`` under ``key`` atomically (NaN kept: this JSON is ours alone)."""
-        write_atomic(self._path(key), json.dumps(report.to_dict()))
+        write_atomic(self._path(key), json.dumps(report.to_dict()), private=True)

@@ -24,8 +24,9 @@ from typing import Any
 import msgspec
 
 from judge import __version__
-from judge.cachedir import cache_dir
+from judge.cachedir import cache_dir, read_private
 from judge.engine.evaluate import Reference
+from judge.errors import UnsafeCache
 from judge.files import write_atomic
 from judge.program.model import Instruction, Program
 from judge.properties.rules import GraphShape, fair
@@ -151,10 +152,11 @@ def load_graphs(shape: GraphShape, seed: int, examples: int, label: str) -> tupl
 
 
 def cached_file(name: str) -> Path | None:
-    """Where to cache ``name``, or None when there is no usable cache folder."""
+    """Where to cache ``name``, or None when there is no usable cache folder (one that
+    cannot be created, or that others could write to: see ``judge.cachedir``)."""
     try:
         return cache_dir("graphs") / name
-    except OSError:
+    except (OSError, UnsafeCache):
         return None
 
 
@@ -162,13 +164,16 @@ def save(path: Path | None, content: bytes) -> None:
     """Cache ``content`` if possible: a cache that cannot be written only costs time."""
     if path is not None:
         with contextlib.suppress(OSError):
-            write_atomic(path, content.decode())
+            write_atomic(path, content.decode(), private=True)
 
 
 def _read(path: Path, key: str) -> list[StoredGraph] | None:
+    content = read_private(path)  # None: missing, or someone else's to have written
+    if content is None:
+        return None
     try:
-        corpus = msgspec.json.decode(path.read_bytes(), type=StoredCorpus)
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        corpus = msgspec.json.decode(content, type=StoredCorpus)
+    except (msgspec.DecodeError, msgspec.ValidationError):
         return None
     return corpus.graphs if corpus.key == key else None
 
