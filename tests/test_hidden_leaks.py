@@ -150,7 +150,17 @@ def test_run_shows_an_instructor_every_channel(leaky: Leaky, fmt: str, tmp_path:
     for channel in CHANNELS:
         assert channel in text, (fmt, channel)
     assert "7.3125" in text and "2.65625" in text
-    assert "nstructor" in text  # the output says whose it is
+    assert INSTRUCTOR_MARK[fmt] in text  # the output says whose it is
+
+
+# How each format says it was written for an instructor.
+INSTRUCTOR_MARK = {
+    "text": "(instructor view: hidden tests in full; not for students)",
+    "json": '"audience": "instructor"',
+    "junit": '<property name="audience" value="instructor" />',
+    "markdown": "**Instructor view**",
+    "github": "::notice title=judge::instructor view",
+}
 
 
 def test_gradescope_is_always_written_for_students(leaky: Leaky) -> None:

@@ -70,11 +70,22 @@ def report_annotations(report: Report) -> list[str]:
     return lines
 
 
+def _audience_notice(audience: object) -> list[str]:
+    """A notice atop an instructor's annotations: hidden tests are in them, in full."""
+    if audience != "instructor":
+        return []
+    message = "instructor view: hidden tests are shown in full; not for a public log"
+    return [f"::notice title=judge::{escape_data(message)}"]
+
+
 def render(report: Report) -> str:
     """The annotations of one report, one command per line."""
-    return "".join(line + "\n" for line in report_annotations(report))
+    lines = _audience_notice(report.extra.get("audience")) + report_annotations(report)
+    return "".join(line + "\n" for line in lines)
 
 
 def render_gradebook(book: Gradebook) -> str:
     """The annotations of every submission of a batch."""
-    return "".join(line + "\n" for e in book.entries for line in report_annotations(e.report))
+    lines = _audience_notice(book.audience)
+    lines += [line for e in book.entries for line in report_annotations(e.report)]
+    return "".join(line + "\n" for line in lines)
