@@ -256,3 +256,16 @@ def test_the_pull_request_check_always_writes_for_students() -> None:
     for widen in ("--audience instructor", "--audience=instructor"):
         with pytest.raises(CheckError, match="remove --audience"):
             judge_command(parse_args([f"--args={widen}"]), ["a.py"])
+
+
+def test_a_submission_not_graded_keeps_its_hidden_tests_topics(leaky: Leaky) -> None:
+    from judge.batch.run import not_graded
+    from judge.grading.plan import prepare
+    from judge.report.audience import for_audience
+    from judge.spec.catalog import Catalog
+
+    plan = prepare(Catalog.with_extra((leaky.specs,)).get("leaky"), examples=1)
+    report = for_audience(not_graded(leaky.submission, plan, "a symbolic link"), "student")
+    messages = {t.name: t.message for t in report.tests}
+    assert messages["secret raise"] == "hidden case failed (an error): adding two leaves"
+    assert report.message == "a symbolic link"

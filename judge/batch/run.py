@@ -215,7 +215,9 @@ def not_graded(path: Path, plan: Plan, message: str) -> Report:
     same tests (property checks included) as a graded submission's report lists."""
     why = "not run: the submission could not be graded"
     tests = tuple(
-        TestResult(case.name, "case", Verdict.ERROR, 0.0, case.points, case.hidden, why)
+        TestResult(
+            case.name, "case", Verdict.ERROR, 0.0, case.points, case.hidden, why, topic=case.topic
+        )
         for case in plan.problem.cases
     )
     if plan.properties is not None:
