@@ -107,6 +107,13 @@ def grading_options(command: F) -> F:
             help="Seconds allowed per test (default: the problem's time_limit).",
         ),
         click.option(
+            "--budget",
+            type=click.FloatRange(min=0.01),
+            default=None,
+            help="Seconds allowed per submission in all; tests left when it is spent time "
+            "out without running (default: the problem's budget, 30 s).",
+        ),
+        click.option(
             "--seed",
             type=int,
             default=None,
@@ -174,6 +181,7 @@ def run(
     output_format: str,
     output: Path | None,
     timeout: float | None,
+    budget: float | None,
     seed: int | None,
     examples: int | None,
     sandbox: str,
@@ -190,7 +198,7 @@ def run(
     check_audience(output_format, audience)
     problem = _catalog(problem_dirs).get(problem_id)
     plan = prepare(problem, seed=seed, examples=examples)
-    report = grade(submission, plan, Options(timeout=timeout, sandbox=sandbox))
+    report = grade(submission, plan, Options(timeout=timeout, budget=budget, sandbox=sandbox))
     if output_format == "text":
         color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render_report("text", report, audience, color=color)
@@ -310,6 +318,7 @@ def grade_command(
     output: Path | None,
     jobs: int | None,
     timeout: float | None,
+    budget: float | None,
     seed: int | None,
     examples: int | None,
     sandbox: str,
@@ -343,7 +352,7 @@ def grade_command(
         result = grade_batch(
             submissions,
             prepare(problem, seed=seed, examples=examples),
-            Options(timeout=timeout, sandbox=sandbox),
+            Options(timeout=timeout, budget=budget, sandbox=sandbox),
             jobs=jobs,
             cache=cache,
             reuse=not regrade,

@@ -11,19 +11,26 @@ from judge.files import read_submission
 from judge.grading.cases import grade_case
 from judge.grading.plan import Plan
 from judge.grading.session import Session
-from judge.grading.verdicts import describe_exception, exception_line
+from judge.grading.verdicts import (
+    NOT_RUN_BUDGET,
+    STOPPED_BUDGET,
+    describe_exception,
+    exception_line,
+)
 from judge.report.model import Report, Status, TestResult, Verdict, summarize
 from judge.sandbox import plan as sandbox_plan
 from judge.spec.model import Problem
 
+
 @dataclass(frozen=True)
 class Options:
-    """How to grade.  ``timeout`` overrides the problem's per-test limit; ``total_timeout``
-    bounds the whole run; ``sandbox`` is the level: auto, strict or basic (see
-    ``judge.sandbox``)."""
+    """How to grade.  ``timeout`` overrides the problem's per-test limit; ``budget`` the
+    problem's seconds for the whole submission (by default at least ``timeout``), after
+    which its remaining tests time out without running; ``sandbox`` is the level: auto,
+    strict or basic (see ``judge.sandbox``)."""
 
     timeout: float | None = None
-    total_timeout: float = 120.0
+    budget: float | None = None
     sandbox: str = "auto"
 
 
@@ -49,7 +56,8 @@ def grade(
     started = time.monotonic()
     timeout = options.timeout or problem.time_limit
     sandbox = sandbox_plan(options.sandbox, problem.imports)
-    deadline = started + options.total_timeout
+    budget = options.budget or max(problem.budget, timeout)
+    deadline = started + budget
     with Session(path, problem.entry, {}, deadline, sandbox, content) as session:
         load = session.start(timeout)
         held = {"sandbox": {"level": sandbox.level.value, "layers": session.layers}}
@@ -62,8 +70,24 @@ def grade(
         if not session.clean_exit and results:
             results[last_run] = _broke_protocol(results[last_run])
     duration = time.monotonic() - started
-    return summarize(
-        str(path), problem.id, results, plan.max_score, duration, {**plan.extra, **held}
+    extra: dict[str, Any] = {**plan.extra, **held}
+    note = ""
+    if session.budget_spent:
+        note = _budget_note(results, budget)
+        extra["budget"] = {"seconds": budget, "spent": True}
+    report = summarize(str(path), problem.id, results, plan.max_score, duration, extra)
+    return replace(report, message=note) if note else report
+
+
+def _budget_note(results: list[TestResult], budget: float) -> str:
+    """The report's note when the time budget ran out: how many tests it left unrun."""
+    unrun = sum(r.message.startswith(NOT_RUN_BUDGET) for r in results)
+    stopped = sum(r.message.startswith(STOPPED_BUDGET) for r in results)
+    parts = [f"{unrun} not run"] + ([f"{stopped} stopped while running"] if stopped else [])
+    return (
+        f"the submission's time budget of {budget:g} s was spent: "
+        f"{' and '.join(parts)} (timeout); each test costs at most its time limit, and "
+        "every test after one that times out much less"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from pathlib import Path
@@ -19,13 +20,29 @@ DEFAULT_LIMITS = {
     "RLIMIT_CORE": 0,  # no core dumps
 }
 
+# After a test times out, each later one gets at most this long: a submission that hangs
+# once (backward() never returns) would hang again on every test, and must not cost a
+# full limit per test.  The allowance grows with the graph: a correct engine answers in
+# 2 to 4 microseconds of CPU a node (a few ms for a case, 0.4 s for 100,000 nodes), so
+# this leaves it ten times that on a busy machine.
+AFTER_TIMEOUT_S = 0.25
+AFTER_TIMEOUT_PER_NODE_S = 50e-6
+
+
+def after_timeout_limit(nodes: int) -> float:
+    """The most a graph of ``nodes`` nodes may take once the submission has timed out."""
+    return AFTER_TIMEOUT_S + AFTER_TIMEOUT_PER_NODE_S * nodes
+
 
 class Session:
     """Runs programs for one submission, starting a fresh worker after a fatal outcome.
 
     ``content`` is the submission's bytes, read once (see ``judge.files.read_submission``);
     every worker gets a copy of them, never of what ``submission`` names by then.
-    ``deadline`` is the monotonic time after which no more programs are started.
+    ``deadline`` is the monotonic time after which no more programs are started (the
+    end of the submission's time budget); ``budget_spent`` turns True once a program
+    could not run, or was cut short, because of it.  After a program times out, later
+    ones get at most ``after_timeout_limit`` (``timed_out`` turns True).
     ``sandbox`` locks the workers down (see ``judge.sandbox``); ``layers`` lists the
     layers that held for the first one.  ``clean_exit`` turns False if a worker did
     not end the protocol properly when closed.
@@ -49,6 +66,8 @@ class Session:
         self.load: LoadResult | None = None
         self.layers: list[str] = []
         self.clean_exit = True
+        self.budget_spent = False
+        self.timed_out = False
 
     def start(self, timeout: float) -> LoadResult:
         """Start a worker and load the submission (kept for later ``run`` calls).
@@ -73,19 +92,32 @@ class Session:
         return time.monotonic() >= self.deadline
 
     def run(self, program: Program | dict[str, Any], timeout: float) -> Outcome:
-        """Run one program, within ``timeout`` and the session's overall deadline."""
+        """Run one program, within ``timeout`` (less after a timeout) and the session's
+        deadline."""
         if self.out_of_time:
+            self.budget_spent = True
             return Outcome(Kind.TIMEOUT, details={"overall": True})
         if self.worker is None or not self.worker.alive:
             load = self.start(timeout)
             if load.error is not None:
                 return Outcome(Kind.CRASHED, details={"message": "the worker failed to restart"})
         assert self.worker is not None
-        wire = program.to_wire() if isinstance(program, Program) else program
-        limit = min(timeout, max(self.deadline - time.monotonic(), 0.05))
-        outcome = self.worker.request(wire, limit)
+        wire: dict[str, Any] = program.to_wire() if isinstance(program, Program) else program
+        limit = timeout
+        if self.timed_out:
+            limit = min(limit, after_timeout_limit(len(wire["ops"])))
+        left = self.deadline - time.monotonic()
+        cut = left < limit
+        outcome = self.worker.request(wire, max(min(limit, left), 0.05))
         if not self.worker.alive:
             self.worker = None
+        if outcome.kind is Kind.TIMEOUT:
+            details = {**outcome.details, "after_timeout": self.timed_out}
+            if cut:
+                self.budget_spent = True
+                details = {**details, "cut": True}
+            self.timed_out = True
+            outcome = dataclasses.replace(outcome, details=details)
         return outcome
 
     def close(self) -> None:

@@ -8,6 +8,11 @@ from judge.program.ops import OPS
 from judge.report.model import Verdict
 from judge.runner.outcome import Kind, Outcome
 
+# The messages of tests the submission's time budget left unrun, or stopped (see
+# judge.grading.grade, which counts them for the report's note).
+NOT_RUN_BUDGET = "not run: the submission's time budget was spent"
+STOPPED_BUDGET = "stopped: the submission's time budget was spent while it ran"
+
 _VERDICTS = {
     Kind.RAISED: Verdict.ERROR,
     Kind.MISSING: Verdict.ERROR,
@@ -50,10 +55,18 @@ def judge_outcome(outcome: Outcome, timeout: float) -> tuple[Verdict, str, dict[
         methods = ", ".join(OPS[op].method for op in details.get("ops", []))
         message = f"your Value does not implement {'; '.join(missing)}: define {methods}"
     elif kind is Kind.TIMEOUT:
+        limit = details.get("limit_s", timeout)
         if details.get("overall"):
-            message = "not run: the run's overall time limit was reached"
+            message = NOT_RUN_BUDGET
+        elif details.get("cut"):
+            message = f"{STOPPED_BUDGET} (after {limit:.2g} s of this test)"
+        elif details.get("after_timeout"):
+            message = (
+                f"took longer than {limit:.2g} s, the limit of every test after one times out "
+                "(an endless loop, or far too slow)"
+            )
         else:
-            message = f"took longer than {timeout:g} s (an endless loop, or far too slow)"
+            message = f"took longer than {limit:g} s (an endless loop, or far too slow)"
     elif kind is Kind.MEMORY:
         message = "ran out of memory"
     elif kind is Kind.FORBIDDEN:

@@ -309,6 +309,9 @@ def check_stress(graph: StressGraph, context: Context) -> TestResult:
     outcome = context.runner.run(graph.wire, context.timeout)
     advice = STRESS_ADVICE[spec.check]
     base: dict[str, Any] = {"output": outcome.output}
+    if outcome.details.get("overall"):  # the time budget was spent: nothing to explain
+        verdict, message, _ = judge_outcome(outcome, context.timeout)
+        return _result(name, "stress", verdict, points, message, **base)
     if outcome.kind is not Kind.OK:
         verdict, message, extra = judge_outcome(outcome, context.timeout)
         got = {"outcome": outcome.kind.value}
