@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import GOOD_VALUE, ROOT
+from tests.conftest import GOOD_VALUE, MINI_SPEC, ROOT
 from tests.test_batch import WRONG_VALUE
 
 COMMAND = re.compile(r"^::(error|warning|notice) ([^:]*)::(.*)$")
@@ -211,6 +211,107 @@ def test_extra_options_reach_judge_grade(course: Path, tmp_path: Path, mini_dir:
     )
     assert done.returncode == 2
     assert "No such option '--no-such-option'" in done.stderr
+
+
+def test_the_base_option_is_the_ref_to_diff_against(
+    course: Path, tmp_path: Path, mini_dir: Path
+) -> None:
+    done, summary, _ = check(course, tmp_path, mini_dir, "--base", "main")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "students/bob.py" in summary and "students/carol.py" in summary
+    assert "alice" not in summary
+    done, summary, _ = check(course, tmp_path, mini_dir, INPUT_BASE_REF="main")
+    assert done.returncode == 1 and "students/carol.py" in summary
+
+
+# -- a pull request cannot change its own grading (issue 9, classes 4 and 5) ---------------
+LENIENT_SPEC = MINI_SPEC[: MINI_SPEC.index("  - name: used twice")]  # the visible case only
+SECRET = "PRIVATE_TO_THE_RUNNER_7c2a"
+
+
+@pytest.fixture
+def course_with_specs(tmp_path: Path) -> Path:
+    """The instructor's specs on main; a pull request that makes the spec lenient and
+    submits the wrong engine."""
+    repo = tmp_path / "specced"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write(repo / "specs" / "mini.yaml", MINI_SPEC)
+    write(repo / "students" / "alice.py", GOOD_VALUE)
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "base")
+    git(repo, "checkout", "-q", "-b", "pull-request")
+    write(repo / "specs" / "mini.yaml", LENIENT_SPEC)
+    write(repo / "students" / "bob.py", WRONG_VALUE)
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "my solution, and a friendlier spec")
+    return repo
+
+
+def test_a_pull_request_is_graded_against_the_base_branchs_specs(
+    course_with_specs: Path, tmp_path: Path, mini_dir: Path
+) -> None:
+    repo = course_with_specs
+    # The control: with the pull request's own spec, the wrong engine would pass.
+    done, summary, _ = check(
+        repo, tmp_path, mini_dir, INPUT_PATH="students/bob.py", INPUT_PROBLEMS="specs"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    done, summary, outputs = check(
+        repo, tmp_path, mini_dir, GITHUB_BASE_REF="main", INPUT_PROBLEMS="specs"
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "| students/bob.py | ❌ failed | 1/4 |" in summary
+    note = "this change edits the problem specs (specs/mini.yaml)"
+    assert note in summary and "graded against the specs of main, not its own" in summary
+    assert any(note in message for kind, _, message in annotations(done.stdout) if kind)
+    assert outputs == "passed=false\nsubmissions=1\n"
+
+
+def test_a_spec_the_pull_request_adds_is_not_used(
+    course_with_specs: Path, tmp_path: Path, mini_dir: Path
+) -> None:
+    repo = course_with_specs
+    write(repo / "specs" / "mine.yaml", LENIENT_SPEC.replace("id: mini", "id: mine"))
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "my own problem")
+    done, _, _ = check(
+        repo, tmp_path, mini_dir, GITHUB_BASE_REF="main", INPUT_PROBLEMS="specs",
+        INPUT_PROBLEM="mine",
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "no problem named 'mine'" in done.stderr
+
+
+def test_a_submission_committed_as_a_symlink_is_refused(
+    course: Path, tmp_path: Path, mini_dir: Path
+) -> None:
+    private = tmp_path / "runner-secret.py"
+    private.write_text(SECRET + " = (\n")
+    (course / "students" / "dave.py").symlink_to(private)  # a file of the runner's
+    (course / "students" / "erin.py").symlink_to("alice.py")  # a classmate's, renamed
+    git(course, "add", ".")
+    git(course, "commit", "-q", "-m", "links")
+    done, summary, outputs = check(course, tmp_path, mini_dir, GITHUB_BASE_REF="main")
+    assert done.returncode == 1
+    refused = {
+        props["file"]: message
+        for kind, props, message in annotations(done.stdout)
+        if kind == "error" and props["title"] == "judge%3A not graded"
+    }
+    assert set(refused) == {"students/dave.py", "students/erin.py"}, done.stdout
+    assert all("is a symbolic link (git mode 120000); not graded" in m for m in refused.values())
+    assert "### judge: not graded" in summary and "students/erin.py" in summary
+    assert "| students/erin.py |" not in summary  # not graded under a second name
+    assert SECRET not in done.stdout + done.stderr + summary
+    assert outputs == "passed=false\nsubmissions=4\n"
+
+
+def test_a_path_that_is_a_symlink_is_refused(course: Path, tmp_path: Path, mini_dir: Path) -> None:
+    (course / "linked").symlink_to(course / "students")
+    done, _, _ = check(course, tmp_path, mini_dir, INPUT_PATH="linked/alice.py")
+    assert done.returncode == 2
+    assert done.stdout.startswith("::error title=judge::linked is a symbolic link")
 
 
 # -- the files GitHub reads --------------------------------------------------------------

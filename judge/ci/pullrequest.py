@@ -8,6 +8,12 @@ merge base with the base branch), grades them with ``judge grade --format github
 with its status: 0 only if every one passed.  With ``--path``, grades that file or
 folder instead of the changes.
 
+A pull request cannot change its own grading: the ``--problems`` folders that lie in
+the repository are read from the base (the base branch's tip; on a push, the commit
+before it), never from the pull request's checkout, and the summary says so when the
+pull request touches them.  A submission committed as a symbolic link (git mode
+120000) is refused with an annotation, never followed.
+
 Every option falls back to the ``INPUT_*`` variable the action sets (``--problem`` to
 ``INPUT_PROBLEM``...), and the base to ``GITHUB_BASE_REF`` on a pull request or to the
 pushed range of ``GITHUB_EVENT_PATH`` on a push, so the script runs the same in a
@@ -21,15 +27,20 @@ import fnmatch
 import json
 import os
 import shlex
+import stat
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from judge.report.github import escape_data
+from judge.report.escape import markdown_inline
+from judge.report.github import command, escape_data
 
 EXIT_USAGE = 2
 NO_COMMIT = "0" * 40
+SYMLINK = "120000"  # git's mode of a symbolic link
+REGULAR = ("100644", "100755")
 
 
 class CheckError(Exception):
@@ -84,13 +95,15 @@ def _resolves(ref: str) -> bool:
     return True
 
 
-def diff_range() -> str:
-    """What to diff: ``BASE...HEAD`` on a pull request, ``BEFORE..HEAD`` on a push."""
-    base = _env("GITHUB_BASE_REF")
+def diff_range(base: str = "") -> tuple[str, str]:
+    """What to diff, and the commit to read the specs from: ``(REF...HEAD, REF)`` for
+    ``base`` (``--base``) or the pull request's base branch, ``(BEFORE..HEAD, BEFORE)``
+    on a push."""
+    base = base or _env("GITHUB_BASE_REF")
     if base:
         for ref in (f"origin/{base}", base):
             if _resolves(ref):
-                return f"{ref}...HEAD"
+                return f"{ref}...HEAD", ref
         try:
             _git("fetch", "--no-tags", "origin", f"+refs/heads/{base}:refs/remotes/origin/{base}")
         except CheckError as error:
@@ -98,7 +111,7 @@ def diff_range() -> str:
                 f"cannot find the base branch {base!r} here or on origin ({error}); check out "
                 "with 'fetch-depth: 0' (actions/checkout), or give base-ref or path"
             ) from None
-        return f"origin/{base}...HEAD"
+        return f"origin/{base}...HEAD", f"origin/{base}"
     event_path = _env("GITHUB_EVENT_PATH")
     if event_path:
         try:
@@ -106,7 +119,7 @@ def diff_range() -> str:
         except (OSError, ValueError):
             before = None
         if isinstance(before, str) and before != NO_COMMIT and _resolves(before):
-            return f"{before}..HEAD"
+            return f"{before}..HEAD", before
     raise CheckError(
         "no base to compare with: run on a pull_request or push event, or give "
         "base-ref (--base) or path (--path)"
@@ -117,9 +130,10 @@ def _patterns(text: str) -> list[str]:
     return text.split()
 
 
-def changed_files(spec: str, include: list[str], exclude: list[str]) -> list[str]:
+def changed_files(spec: str, include: list[str], exclude: list[str]) -> tuple[list[str], list[str]]:
     """Files added, copied, modified or renamed in ``spec`` that match ``include`` and
-    not ``exclude``, as paths relative to the repository root."""
+    not ``exclude``, as paths relative to the repository root: ``(files, links)``, the
+    links being those HEAD commits as symbolic links, which are never graded."""
     try:
         listing = _git("diff", "--name-only", "--diff-filter=ACMR", "-z", spec, "--")
     except CheckError as error:
@@ -127,21 +141,102 @@ def changed_files(spec: str, include: list[str], exclude: list[str]) -> list[str
             f"{error}\nIs the history there? Check out with 'fetch-depth: 0' "
             "(actions/checkout), or give the action a path."
         ) from None
-    names = [name for name in listing.split("\0") if name]
-    return sorted(
+    names = sorted(
         name
-        for name in names
-        if any(fnmatch.fnmatch(name, p) for p in include)
+        for name in listing.split("\0")
+        if name
+        and any(fnmatch.fnmatch(name, p) for p in include)
         and not any(fnmatch.fnmatch(name, p) for p in exclude)
-        and Path(name).is_file()
+    )
+    modes = tree_modes("HEAD", names) if names else {}
+    links = [name for name in names if modes.get(name) == SYMLINK]
+    files = [name for name in names if modes.get(name) in REGULAR and _regular(Path(name))]
+    return files, links
+
+
+def tree_modes(ref: str, paths: list[str], top: str = ".") -> dict[str, str]:
+    """The git mode of each file under ``paths`` (relative to ``top``, the repository's
+    root) at ``ref``, by its path from the root (``120000``: a link)."""
+    modes = {}
+    listing = _git("-C", top, "ls-tree", "-r", "-z", "--full-name", ref, "--", *paths)
+    for record in listing.split("\0"):
+        meta, _, path = record.partition("\t")
+        if path:
+            modes[path] = meta.split()[0]
+    return modes
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _inside(folder: Path, top: Path) -> str | None:
+    """``folder``'s path relative to the repository ``top`` (POSIX), or None if it lies
+    outside (as written, or once its links are resolved)."""
+    for candidate, root in (
+        (Path(os.path.abspath(folder)), top),
+        (folder.resolve(), top.resolve()),
+    ):
+        try:
+            return candidate.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return None
+
+
+def base_specs(ref: str, spec: str, folders: list[str], scratch: Path) -> tuple[list[str], str]:
+    """The ``--problems`` folders to grade with, and a note for the summary.
+
+    A folder of the repository is read from ``ref`` into ``scratch`` (its regular files
+    only; a link is skipped), so what the pull request changes there is not used; a
+    folder outside the repository is used as it is.  The note names what the pull
+    request (``spec``) changed in them, or is empty.
+    """
+    top = Path(_git("rev-parse", "--show-toplevel").strip())
+    used: list[str] = []
+    ours: list[str] = []
+    for index, folder in enumerate(folders):
+        relative = _inside(Path(folder), top)
+        if relative is None:
+            used.append(folder)
+            continue
+        ours.append(relative)
+        target = scratch / f"specs-{index}"
+        target.mkdir()
+        for path, mode in tree_modes(ref, [relative], str(top)).items():
+            if mode not in REGULAR:  # a link (or a submodule) in the specs: not followed
+                continue
+            content = subprocess.run(
+                ["git", "-C", str(top), "show", f"{ref}:{path}"],
+                capture_output=True,
+                check=True,
+                timeout=120,
+            ).stdout
+            inner = Path(path).relative_to(relative) if relative != "." else Path(path)
+            (target / inner).parent.mkdir(parents=True, exist_ok=True)
+            (target / inner).write_bytes(content)
+        used.append(str(target))
+    listing = _git("-C", str(top), "diff", "--name-only", "-z", spec, "--", *ours) if ours else ""
+    changed = [name for name in listing.split("\0") if name]
+    if not changed:
+        return used, ""
+    return used, (
+        f"this change edits the problem specs ({', '.join(changed)}); it is graded "
+        f"against the specs of {ref}, not its own"
     )
 
 
-def judge_command(args: argparse.Namespace, targets: list[str]) -> list[str]:
-    """The ``judge grade`` command line for ``targets``."""
+def judge_command(
+    args: argparse.Namespace, targets: list[str], problems: list[str] | None = None
+) -> list[str]:
+    """The ``judge grade`` command line for ``targets``, with the spec folders
+    ``problems`` (by default the ones given, as they are)."""
     command = [sys.executable, "-m", "judge", "grade", *targets, "-p", args.problem]
     command += ["--format", "github"]
-    for folder in _patterns(args.problems):
+    for folder in _patterns(args.problems) if problems is None else problems:
         command += ["--problems", folder]
     if args.timeout:
         command += ["--timeout", args.timeout]
@@ -167,25 +262,77 @@ def _append(variable: str, text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grade the targets and return the exit status for the check."""
+    with tempfile.TemporaryDirectory(prefix="judge-specs-") as scratch:
+        return _run(args, Path(scratch))
+
+
+def _run(args: argparse.Namespace, scratch: Path) -> int:
+    links: list[str] = []
     if args.path:
         targets = [args.path]
+        _refuse_linked_path(Path(args.path))
+        try:
+            spec, base = diff_range(args.base)
+        except CheckError:  # no base known: the specs as checked out (said in the docs)
+            spec = base = ""
     else:
         os.chdir(_git("rev-parse", "--show-toplevel").strip())  # git names files from there
-        spec = diff_range()
-        targets = changed_files(spec, _patterns(args.include), _patterns(args.exclude))
-        if not targets:
+        spec, base = diff_range(args.base)
+        targets, links = changed_files(spec, _patterns(args.include), _patterns(args.exclude))
+        if not targets and not links:
             message = f"no submissions changed ({spec}, files matching {args.include})"
-            print(f"::notice title=judge::{message}")
-            _append("GITHUB_STEP_SUMMARY", f"### judge: {message}\n")
+            print(f"::notice title=judge::{escape_data(message)}")
+            _append("GITHUB_STEP_SUMMARY", f"### judge: {markdown_inline(message)}\n")
             _append("GITHUB_OUTPUT", "passed=true\nsubmissions=0\n")
             return 0
-    print(f"grading {len(targets)} submission(s) against {args.problem}", file=sys.stderr)
-    sys.stdout.flush()
-    status = subprocess.run(judge_command(args, targets), check=False).returncode
+    problems = _patterns(args.problems)
+    if base and problems:
+        problems, note = base_specs(base, spec, problems, scratch)
+        if note:
+            print(f"::notice title=judge::{escape_data(note)}")
+            _append("GITHUB_STEP_SUMMARY", f"> **judge:** {markdown_inline(note)}\n\n")
+    status = _refuse_links(links)
+    if targets:
+        print(f"grading {len(targets)} submission(s) against {args.problem}", file=sys.stderr)
+        sys.stdout.flush()
+        graded = subprocess.run(judge_command(args, targets, problems), check=False)
+        status = max(status, graded.returncode)
     _append("GITHUB_OUTPUT", f"passed={'true' if status == 0 else 'false'}\n")
     if not args.path:
-        _append("GITHUB_OUTPUT", f"submissions={len(targets)}\n")
+        _append("GITHUB_OUTPUT", f"submissions={len(targets) + len(links)}\n")
     return status
+
+
+def _refuse_links(links: list[str]) -> int:
+    """Annotate each submission committed as a symbolic link; 1 if there is any."""
+    if not links:
+        return 0
+    rows = []
+    for name in links:
+        message = (
+            f"{name} is a symbolic link (git mode 120000); not graded: the judge follows "
+            "no link, so that nobody is graded on, or shown a line of, a file they did "
+            "not write. Commit the file itself."
+        )
+        print(command("error", message, file=name, line=None, title="judge: not graded"))
+        rows.append(f"- {markdown_inline(name)}: a symbolic link (git mode 120000)\n")
+    _append("GITHUB_STEP_SUMMARY", "### judge: not graded\n\n" + "".join(rows) + "\n")
+    sys.stdout.flush()
+    return 1
+
+
+def _refuse_linked_path(path: Path) -> None:
+    """Raise if ``path``, or a folder on its way below the working folder (the
+    checkout), is a symbolic link: a pull request could have committed it."""
+    if path.is_absolute() and path.is_relative_to(Path.cwd()):
+        path = path.relative_to(Path.cwd())
+    # Outside the checkout, only the path itself is the pull request's to have made.
+    steps = [path] if path.is_absolute() else [*reversed(path.parents[:-1]), path]
+    for step in steps:
+        if step.is_symlink():
+            raise CheckError(
+                f"{step} is a symbolic link; not graded: give the path of the folder or file itself"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
