@@ -16,11 +16,9 @@ import importlib.util
 import json
 import os
 import selectors
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -28,7 +26,7 @@ from typing import Any
 from judge.errors import SandboxError
 from judge.program.ops import OPS
 from judge.runner.outcome import Kind, LoadResult, Outcome
-from judge.sandbox import detect
+from judge.sandbox import detect, workspace
 from judge.sandbox.levels import Sandbox
 
 HARNESS = Path(__file__).with_name("harness.py")
@@ -110,6 +108,7 @@ class WorkerProcess:
         self.config = config
         self.sandbox = sandbox
         self.process: subprocess.Popen[bytes] | None = None
+        self.workspace: workspace.Workspace | None = None
         self.workdir: str | None = None
         self.stray = bytearray()
         self.stray_size = 0
@@ -173,20 +172,18 @@ class WorkerProcess:
         self.stray.clear()
         self.stray_size = 0
         self.buffer.clear()
-        self.workdir = tempfile.mkdtemp(prefix="judge-worker-")
-        copy = Path(self.workdir) / self.submission.name
-        if self.content is None:
-            shutil.copyfile(self.submission, copy)
-        else:  # the bytes read safely once, not the path again (it may be a link by now)
-            copy.write_bytes(self.content)
-        config = {**self.config, "submission": str(copy)}
+        # The bytes read safely once (``content``), not the path again (it may be a
+        # link by now); None: copy the file (runner tests).
+        drop = self.sandbox is not None and self.sandbox.user is not None
+        self.workspace = workspace.create(self.submission, self.content, drop)
+        self.workdir = self.workspace.folder
+        config = {**self.config, "submission": self.workspace.copy}
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         fds = (to_child_r, from_child_w)
         if self.sandbox is not None:
-            self.sandbox.prepare(self.workdir, str(copy))
             config["limits"] = {**config.get("limits", {}), **self.sandbox.limits()}
-            config["sandbox"] = self.sandbox.settings()
+            config["sandbox"] = self.sandbox.settings(self.workspace.user)
         command = [sys.executable, "-I", "-S", "-B", "-c", STARTER, *map(str, fds)]
         if self.sandbox is not None:
             command = self.sandbox.command(command, harness_files(), self.workdir)
@@ -256,8 +253,9 @@ class WorkerProcess:
                 self.selector.close()
                 os.close(self.responses_fd)
                 del self.selector
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.workspace is not None:
+            self.workspace.remove()
+            self.workspace = None
             self.workdir = None
 
     # -- requests --------------------------------------------------------------------

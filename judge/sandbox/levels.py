@@ -57,14 +57,16 @@ class Sandbox:
         """Whether the worker should try Landlock and seccomp."""
         return self.level is not Level.BASIC
 
-    def settings(self) -> dict[str, Any]:
-        """The ``sandbox`` section of the worker's configuration."""
+    def settings(self, user: tuple[int, int] | None = None) -> dict[str, Any]:
+        """The ``sandbox`` section of the worker's configuration; ``user`` is the one
+        its workspace allocated (see ``judge.sandbox.workspace``), if any."""
+        user = user or self.user
         return {
             "imports": sorted(self.allowed.names),
             "search": list(self.allowed.search),
             "read": list(self.allowed.read),
             "hidden": list(hidden_folders()),
-            "user": list(self.user) if self.user else None,
+            "user": list(user) if user else None,
             "kernel": self.kernel,
             "python_layers": self.python_layers,
             "landlock_abi": self.landlock_abi,
@@ -77,15 +79,6 @@ class Sandbox:
         user, which is why a judge running as root must drop to another user.)
         """
         return {"RLIMIT_NOFILE": MAX_OPEN_FILES, "RLIMIT_NPROC": 1}
-
-    def prepare(self, workdir: str, copy: str) -> None:
-        """Let the dropped user read (only read) the worker's directory and file."""
-        if self.user is not None:
-            gid = self.user[1]
-            os.chown(workdir, 0, gid)
-            os.chmod(workdir, 0o750)
-            os.chown(copy, 0, gid)
-            os.chmod(copy, 0o440)
 
     def command(self, argv: list[str], reads: list[str], workdir: str) -> list[str]:
         """The worker's command line ``argv``, wrapped in bubblewrap when it is used;

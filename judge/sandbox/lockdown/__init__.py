@@ -156,7 +156,6 @@ def _dismantle(modules: Any) -> None:
     for module in modules:
         module.__dict__.clear()
     del modules, ctypes_core
-    gc.collect()  # the classes built on _ctypes's types live in reference cycles
 
 
 def _kernel_modules(missing: dict[str, str]) -> Any:
@@ -206,8 +205,13 @@ def arm(submission: str, settings: dict[str, Any], workdir: str, report: Report)
 
     ``python_layers: false`` in ``settings`` (tests only) leaves them out, to show
     what the kernel layers hold on their own."""
+    import gc
+
     for name in [name for name in sys.modules if name.startswith(__name__)]:
         del sys.modules[name]
+    # The classes the kernel modules built on _ctypes's types live in reference cycles:
+    # free them now, or the submission finds them with gc.get_objects().
+    gc.collect()
     if settings.get("python_layers") is False:
         return []
     allowed = frozenset(settings.get("imports", []))

@@ -15,7 +15,7 @@ import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    pass
 
 # Numbers from <linux/prctl.h>.
 PR_SET_PDEATHSIG = 1
@@ -30,13 +30,12 @@ class CLong(_ctypes._SimpleCData):
     _type_ = "l"
 
 
-class CChar(_ctypes._SimpleCData):
-    _type_ = "c"
-
-
 class _LibcFunction(_ctypes.CFuncPtr):
+    """A libc function returning a C ``int`` (the default: every result used here
+    fits, and on CPython 3.11 a ``_restype_`` class stays alive for good, which the
+    worker must not allow: see ``lockdown._dismantle``)."""
+
     _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
-    _restype_ = CLong
 
 
 _libc = _ctypes.dlopen(None, _ctypes.RTLD_LOCAL)  # type: ignore[arg-type]  # None: the program
@@ -45,12 +44,18 @@ _prctl = _LibcFunction(_ctypes.dlsym(_libc, "prctl"))
 
 
 class Buffer:
-    """Bytes at a fixed address, for structures that point at other structures."""
+    """Bytes at a fixed address, for structures that point at other structures.
+
+    The bytes of a ``bytes`` object, whose contents start ``bytes.__basicsize__ - 1``
+    bytes into the object (CPython's ``offsetof(PyBytesObject, ob_sval)``): a ctypes
+    array would do too, but on CPython 3.11 an array type keeps its item type alive
+    for good, and the worker must leave no class built on ``_ctypes`` behind (see
+    ``lockdown._dismantle``).  The kernel only reads them.
+    """
 
     def __init__(self, data: bytes):
-        array_type: Any = type("Chars", (_ctypes.Array,), {"_type_": CChar, "_length_": len(data)})
-        self.array = array_type.from_buffer_copy(data)
-        self.address: int = _ctypes.addressof(self.array)
+        self.data = data  # kept alive as long as the address is used
+        self.address: int = id(data) + bytes.__basicsize__ - 1
 
 
 def _arg(value: int | bytes | Buffer) -> object:

@@ -1,0 +1,178 @@
+"""The worker's folder and user: private to one worker, and gone with its grading.
+
+Each worker gets a fresh folder in the temporary directory holding one file, the
+submission under a neutral name (``submission.py``: a peer that could see the folder
+would learn nothing of whose file it is).  When the judge runs as root, each worker
+also gets a user and group of its own from a reserved range, and the folder and file
+belong to that user alone (``0500`` and ``0400``): no other worker can list the folder,
+read the file, signal the worker or change its priority, even where seccomp and
+Landlock are missing, and the process limit (one per user) is the worker's alone.
+
+A judge killed with SIGKILL cannot remove its folders.  So each live folder is held
+with a shared ``flock`` by the judge that made it, and the first worker a judge starts
+sweeps the temporary directory: a ``judge-worker-*`` folder nobody holds a lock on
+belongs to a dead judge and is removed (the lock goes with the process that held it,
+whatever its pid namespace, so a live judge's folder is never taken for a dead one's).
+The user ids are allocated the same way: a slot is a lock file, held while the worker
+lives, so concurrent judges never hand out the same id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shutil
+import stat
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, no sweep, no user to drop to either
+    fcntl = None  # type: ignore[assignment]
+
+PREFIX = "judge-worker-"
+SUBMISSION = "submission.py"
+# Worker users: 0x7E000000 onwards, far above login users (1000..60000), nobody
+# (65534), systemd's dynamic users (61184..65519) and container ranges (524288..).
+UID_BASE = 0x7E000000
+UID_SLOTS = 4096
+UID_LOCKS = "judge-worker-uids"
+# A folder younger than this is never swept: its judge may be between creating it and
+# taking its lock.
+SWEEP_AFTER_S = 10.0
+
+
+@dataclass
+class Workspace:
+    """One worker's folder, its copy of the submission and, as root, its user."""
+
+    folder: str
+    copy: str
+    user: tuple[int, int] | None
+    _locks: list[int]
+
+    def remove(self) -> None:
+        """Remove the folder and give the user back (call once the worker is dead)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        for fd in self._locks:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._locks.clear()
+
+
+def create(source: Path, content: bytes | None, drop: bool) -> Workspace:
+    """A new workspace holding ``content`` (or a copy of ``source`` if None) as
+    ``submission.py``; with a user of its own when ``drop`` (the judge is root)."""
+    sweep_once()
+    folder = tempfile.mkdtemp(prefix=PREFIX)
+    locks = [_hold(folder)] if fcntl is not None else []
+    copy = os.path.join(folder, SUBMISSION)
+    try:
+        if content is None:
+            shutil.copyfile(source, copy)
+        else:
+            Path(copy).write_bytes(content)
+        user = None
+        if drop:
+            slot, fd = _allocate_user()
+            locks.append(fd)
+            user = (UID_BASE + slot, UID_BASE + slot)
+            os.chown(copy, *user)
+            os.chmod(copy, 0o400)
+            os.chown(folder, *user)
+            os.chmod(folder, 0o500)
+        else:
+            os.chmod(copy, 0o400)
+    except BaseException:
+        Workspace(folder, copy, None, locks).remove()
+        raise
+    return Workspace(folder, copy, user, locks)
+
+
+def _hold(folder: str) -> int:
+    """A descriptor holding a shared lock on ``folder`` for as long as it is open."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def _allocate_user() -> tuple[int, int]:
+    """A free slot of the worker user range and the descriptor that holds it."""
+    locks = _lock_folder()
+    start = (os.getpid() * 31) % UID_SLOTS  # spread concurrent judges apart
+    for step in range(UID_SLOTS):
+        slot = (start + step) % UID_SLOTS
+        fd = os.open(
+            os.path.join(locks, str(slot)),
+            os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW,
+            0o600,
+        )
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        return slot, fd
+    raise OSError(f"all {UID_SLOTS} worker users are in use")
+
+
+@functools.cache
+def _lock_folder() -> str:
+    """The root-only folder of user slot locks (in /run when there is one)."""
+    base = "/run" if os.path.isdir("/run") else tempfile.gettempdir()
+    folder = os.path.join(base, UID_LOCKS)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(folder, 0o700)
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+        raise OSError(f"{folder} is not a private folder of this user: remove it")
+    return folder
+
+
+@functools.cache
+def sweep_once() -> None:
+    """Sweep the temporary directory, once per process (see ``sweep``)."""
+    if fcntl is not None:
+        sweep(tempfile.gettempdir())
+
+
+def sweep(parent: str) -> list[str]:
+    """Remove the worker folders in ``parent`` that no live judge holds; return them.
+
+    Only folders of this user (of any user, for root), not links, not held, and older
+    than a few seconds.
+    """
+    removed: list[str] = []
+    try:
+        names = [name for name in os.listdir(parent) if name.startswith(PREFIX)]
+    except OSError:
+        return removed
+    for name in names:
+        path = os.path.join(parent, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        mine = os.geteuid() in (0, info.st_uid)
+        old = time.time() - info.st_mtime > SWEEP_AFTER_S
+        if not stat.S_ISDIR(info.st_mode) or not mine or not old:
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue  # a live judge holds it
+        try:
+            shutil.rmtree(path, ignore_errors=True)  # fd-based: it follows no link
+            removed.append(path)
+        finally:
+            os.close(fd)
+    return removed
