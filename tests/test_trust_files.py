@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from judge.batch.discover import discover
+from judge.batch.run import grade_batch
 from judge.errors import SubmissionError, UnsafeSubmission
 from judge.files import MAX_SUBMISSION_BYTES, read_submission, write_atomic
 from judge.grading.grade import grade
@@ -145,6 +147,27 @@ def test_a_student_folder_that_links_elsewhere_is_refused_with_file(
     assert rows["sam"]["message"].startswith("sam/sub is a symbolic link; not graded")
     assert rows["alice"]["message"] == "no sub/value.py in alice/"
     assert all(row["score"] == 0 for row in rows.values())
+
+
+def test_an_unreadable_file_is_a_row_saying_why(
+    tmp_path: Path, mini_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    touch(tmp_path / "class" / "alice.py", GOOD_VALUE)
+    touch(tmp_path / "class" / "locked.py", GOOD_VALUE)
+    real_open = os.open
+
+    def denied(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        if str(path) == "locked.py":  # as root, chmod 000 would not keep the judge out
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", denied)
+    plan = prepare(Catalog.with_extra([mini_dir]).get("mini"))
+    book = grade_batch(discover(tmp_path / "class"), plan, jobs=1).gradebook
+    rows = {entry.name: entry.report for entry in book.entries}
+    assert rows["alice"].status.value == "passed"
+    assert rows["locked"].status.value == "error"
+    assert rows["locked"].message.endswith("locked.py: cannot read it: Permission denied")
 
 
 # -- read_submission, the one safe read ---------------------------------------------------
