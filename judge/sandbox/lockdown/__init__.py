@@ -40,12 +40,20 @@ def read_roots(settings: dict[str, Any], workdir: str) -> list[str]:
     perhaps, live there), nor the ``hidden`` folders the judge names (its own install):
     a standard library folder holding one is allowed entry by entry instead, since
     Landlock can only allow, never deny beneath what it allows."""
-    search = settings.get("search", [])
-    hidden = frozenset(os.path.realpath(path) for path in settings.get("hidden", []))
-    stdlib = [os.path.dirname(os.__file__), *(p for p in sys.path if p not in search)]
-    roots = [entry for root in stdlib for entry in _without(root, hidden)]
-    roots += [*settings.get("read", []), workdir]
-    return [root for root in dict.fromkeys(roots) if root and os.path.exists(root)]
+    key = repr((settings.get("search"), settings.get("hidden"), settings.get("read"), workdir))
+    if key not in _roots:  # asked twice per worker (Landlock, then the audit hook)
+        search = settings.get("search", [])
+        hidden = frozenset(os.path.realpath(path) for path in settings.get("hidden", []))
+        stdlib = [os.path.dirname(os.__file__), *(p for p in sys.path if p not in search)]
+        stdlib = [root for root in dict.fromkeys(stdlib) if root and os.path.exists(root)]
+        roots = [entry for root in stdlib for entry in _without(root, hidden)]
+        others = [*settings.get("read", []), workdir]
+        roots += [root for root in others if root and os.path.exists(root)]
+        _roots[key] = list(dict.fromkeys(roots))
+    return _roots[key]
+
+
+_roots: dict[str, list[str]] = {}
 
 
 def _without(root: str, hidden: frozenset[str]) -> list[str]:

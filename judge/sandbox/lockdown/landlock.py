@@ -13,6 +13,7 @@ outside its own Landlock domain (ABI 6+).
 from __future__ import annotations
 
 import os
+import stat
 import struct
 
 from . import syscalls
@@ -83,7 +84,7 @@ def restrict(read_paths: list[str], at_most: int | None = None) -> int:
             except OSError:
                 continue
             try:
-                is_dir = os.path.isdir(path)
+                is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
                 access = READ_FILE | READ_DIR if is_dir else READ_FILE
                 # struct landlock_path_beneath_attr is packed: u64 access, s32 fd.
                 rule = struct.pack("=Qi", access, fd)
