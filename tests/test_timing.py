@@ -27,7 +27,7 @@ from judge.properties.check import Context, check_stress
 from judge.properties.corpus import fingerprint
 from judge.properties.runners import EngineRunner
 from judge.properties.stress import StressGraph, build
-from judge.report import model
+from judge.report import markdown, model, text
 from judge.report.model import Report, Verdict
 from judge.runner.outcome import Kind, Outcome
 from judge.spec.catalog import Catalog
@@ -185,6 +185,8 @@ def test_a_submission_slow_on_every_test_stops_at_its_budget(basic: Plan) -> Non
     ran = [t for t in report.tests if t.passed]
     assert 1 <= len(ran) <= 5
     assert all(t.passed or t.status is Verdict.TIMEOUT for t in report.tests)
+    assert "\n  note: the submission's time budget of 4 s was spent" in text.render(report)
+    assert "\nNote: the submission's time budget of 4 s was spent" in markdown.render(report)
 
 
 def test_a_hang_costs_one_time_limit_not_one_per_test(basic: Plan) -> None:

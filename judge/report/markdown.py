@@ -76,7 +76,8 @@ def _report_body(report: Report) -> list[str]:
             f"{_points(test.score)}/{_points(test.max_score)} | {cell(result)} |"
         )
     details = [_test_details(t) for t in report.tests if not t.passed]
-    return [*lines, *(["", *details] if details else [])]
+    note = ["", f"Note: {cell(report.message)}"] if report.message else []  # budget spent
+    return [*lines, *note, *(["", *details] if details else [])]
 
 
 def render(report: Report) -> str:

@@ -74,6 +74,8 @@ def render(report: Report, color: bool = False) -> str:
     else:
         for test in report.tests:
             lines.extend(_test_lines(test, color))
+        if report.message:  # a note on the whole run: its time budget was spent
+            lines.append(textwrap.indent(terminal(f"note: {report.message}"), "  "))
     passed = sum(1 for t in report.tests if t.passed)
     seed = report.extra.get("seed")
     seed_text = f", seed {terminal_line(str(seed))}" if seed is not None else ""
