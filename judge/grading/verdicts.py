@@ -23,8 +23,41 @@ _VERDICTS = {
 }
 
 
+# What to do about an op that returned the wrong thing, by what it returned (the words
+# of judge.runner.harness.returned_what, up to the first space).
+_RETURN_FIXES = {
+    "None": "did you forget `return out`?",
+    "a plain number": "build the result as a new Value (`out = Value(...)`) and return it, "
+    "so that backward() can reach its inputs",
+    "a tuple": "return the new Value alone (a trailing comma, or `return out, ...`?)",
+    "a list": "return the new Value alone",
+    "self, changed in place": "create a new Value for the result instead of changing an "
+    "operand (`out = Value(...)`; `return out`)",
+}
+
+
+def describe_returned(details: dict[str, Any]) -> str | None:
+    """``relu returned None (line 30): did you forget `return out`?``, for an op whose
+    result was not a new Value (None if the outcome is not that)."""
+    returned = details.get("returned")
+    if not isinstance(returned, dict) or returned.get("op") not in OPS:
+        return None
+    op, what = OPS[returned["op"]], str(returned.get("what", ""))
+    line = exception_line(details)
+    where = f" (line {line})" if line is not None else ""
+    fix = next(
+        (text for start, text in _RETURN_FIXES.items() if what.startswith(start)),
+        "return a new Value",
+    )
+    return f"`{op.method}` returned {what}{where}: {fix}"
+
+
 def describe_exception(details: dict[str, Any]) -> str:
-    """``TypeError: ... (line 12: return self.data + other.data)``."""
+    """``TypeError: ... (line 12: return self.data + other.data)``; for an op that
+    returned something that is not a Value, what it returned (``describe_returned``)."""
+    returned = describe_returned(details)
+    if returned is not None:
+        return returned
     text = f"{details.get('type', 'Exception')}: {details.get('message', '')}".rstrip(": ")
     frames = details.get("frames") or []
     if frames:

@@ -109,8 +109,13 @@ def check_random(prepared: PreparedProperties, context: Context) -> TestResult:
     points = prepared.properties.points
     if not failures:
         return _result(RANDOM_TEST, "property", Verdict.PASSED, points, graphs=ran)
-    # Wrong numbers first: they can be matched against the classic mistakes.
-    first = next((f for f in failures if f.outcome.kind is Kind.OK), failures[0])
+    # An op that returned something not a Value first (the worker saw it happen, so the
+    # cause is certain, and the numbers it led to explain nothing); then wrong numbers:
+    # they can be matched against the classic mistakes.
+    first = next(
+        (f for f in failures if f.outcome.details.get("returned")),
+        next((f for f in failures if f.outcome.kind is Kind.OK), failures[0]),
+    )
     counts = {"graphs": ran, "failed_graphs": len(failures)}
     where = f"{len(failures)} of {ran} random graphs (seed {prepared.seed})"
     flaky = first.shrinkable and _flaky(first.program, first.outcome, first.reference, context)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from judge.grading.verdicts import describe_returned
 from judge.program.model import Instruction, Program
 from judge.program.ops import LEAF, OPS
 from judge.properties.rules import fair
@@ -200,6 +201,12 @@ def _exception(
 ) -> Diagnosis:
     program = failure.program
     details = failure.outcome.details
+    returned = details.get("returned")
+    if isinstance(returned, dict) and returned.get("op") in OPS:
+        # The worker saw the op return something that is not a Value: nothing to search.
+        op = str(returned["op"])
+        node = next((i.target for i in program.instructions if i.op == op), program.nodes[-1])
+        return Diagnosis(op, "forward", node, str(describe_returned(details)))
     what = f"{details.get('type', 'an exception')}: {details.get('message', '')}".rstrip(": ")
     instructions = program.instructions
     forward_only = runner.run(Program(instructions, None), timeout).kind is Kind.OK

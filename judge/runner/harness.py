@@ -141,16 +141,73 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+class WrongReturn(Exception):
+    """An operation returned something that is not a new node: ``None`` (a forgotten
+    ``return out``), a plain number, a tuple, or an operand it changed in place.
+
+    ``op`` is the op's name, ``what`` the judge's words for what came back.
+    """
+
+    def __init__(self, op: str, what: str) -> None:
+        super().__init__(f"{METHOD[op]} returned {what}")
+        self.op = op
+        self.what = what
+
+
+def returned_what(result: Any, operands: list[Any], before: list[Any]) -> str | None:
+    """Why ``result`` is not the new node an op must return (None if it may be one).
+
+    An operand returned unchanged is allowed (``relu`` of a positive node may return
+    it, and the numbers then say whether that is right); an operand whose ``data`` the
+    op changed is not: the op computed in place.
+    """
+    if result is None:
+        return "None"
+    if isinstance(result, (bool, numbers.Number)):
+        return f"a plain number ({type_name(type(result))})"
+    if isinstance(result, (tuple, list)):
+        return f"a {type_name(type(result))}"
+    for operand, data in zip(operands, before, strict=True):
+        if result is operand and _changed(getattr(result, "data", data), data):
+            return "self, changed in place"
+    if isinstance(result, (str, bytes, dict, set)) or not hasattr(result, "data"):
+        return f"a {type_name(type(result))}, which has no data"
+    return None
+
+
+def _changed(now: Any, before: Any) -> bool:
+    """Whether a node's data differs from what it was (False if that cannot be told)."""
+    try:
+        return bool(now is not before and now != before)
+    except Exception:
+        return False
+
+
 def execute(ops: list[Any], backward: str | None, cls: type) -> dict[str, Any]:
     """Build the graph ``ops`` describes with ``cls`` and call ``backward``.
 
     Returns every node by name.  Operands that are strings name earlier nodes; numbers
     are passed as they are, so ``a + 2`` reaches the class exactly as Python would.
+    Raises ``WrongReturn`` when an op's result cannot be a node (see ``returned_what``),
+    where it happens rather than later as an ``AttributeError`` of ``None``.
     """
     nodes: dict[str, Any] = {}
     for target, op, args in ops:
         values = [nodes[a] if isinstance(a, str) else a for a in args]
-        nodes[target] = APPLY[op](cls, *values)
+        if op == "value":
+            nodes[target] = cls(*values)
+            continue
+        operands = [nodes[a] for a in args if isinstance(a, str)]
+        before = [getattr(node, "data", None) for node in operands]
+        result = nodes[target] = APPLY[op](cls, *values)
+        if (
+            result is None
+            or any(result is node for node in operands)
+            or not hasattr(result, "data")
+        ):
+            what = returned_what(result, operands, before)
+            if what is not None:
+                raise WrongReturn(op, what)
     if backward is not None:
         nodes[backward].backward()
     return nodes
@@ -353,6 +410,16 @@ class Worker:
             return {"status": "memory"}
         except RecursionError as error:
             return {"status": "error", **describe_exception(error, self.path)}
+        except WrongReturn as error:
+            line = method_lines(cls, self.path).get(error.op)
+            text = linecache.getline(self.path, line).strip()[:LINE_KEEP] if line else ""
+            return {
+                "status": "error",
+                "type": "WrongReturn",
+                "message": str(error)[:MESSAGE_KEEP],
+                "returned": {"op": error.op, "what": error.what[:MESSAGE_KEEP]},
+                "frames": [[line, text]] if line else [],
+            }
         except Exception as error:
             return {"status": "error", **describe_exception(error, self.path)}
         return {

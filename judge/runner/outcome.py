@@ -98,6 +98,14 @@ def well_formed(error: dict[str, Any]) -> dict[str, Any]:
     classes = error.get("classes")
     if isinstance(classes, list):
         clean["classes"] = [_text(name, TYPE_NAME_KEEP) for name in classes[:CLASSES_KEEP]]
+    returned = error.get("returned")
+    if isinstance(returned, dict) and isinstance(returned.get("op"), str):
+        # An op whose result was not a new node (harness.WrongReturn): its name and
+        # the harness's words for what came back.
+        clean["returned"] = {
+            "op": _text(returned["op"], KIND_KEEP),
+            "what": _text(returned.get("what"), TYPE_NAME_KEEP + 40),
+        }
     return clean
 
 

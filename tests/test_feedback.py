@@ -1,0 +1,112 @@
+"""Feedback a student can act on, through the real worker: an op that returns None, a
+number, a tuple or an operand changed in place is named as such, with its line and the
+fix; a timeout names the line that was running; the report's first line names the
+cause; hints only where they match; did-you-mean for a misspelt method."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from judge.grading.grade import grade
+from judge.grading.plan import Plan, prepare
+from judge.report.model import Report, Verdict
+from judge.spec.catalog import Catalog
+from tests.conftest import GOOD_VALUE
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JUDGE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
+@pytest.fixture(scope="module")
+def basic_plan() -> Plan:
+    return prepare(Catalog.with_extra([]).get("basic-autograd"), examples=40)
+
+
+def _engine(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
+    """GOOD_VALUE with ``old`` replaced by ``new`` (which must be found), and the line of
+    ``new``'s first line in it."""
+    if old not in GOOD_VALUE:
+        raise ValueError(f"not in GOOD_VALUE: {old!r}")
+    source = GOOD_VALUE.replace(old, new, 1)
+    path = tmp_path / "submission.py"
+    path.write_text(source)
+    return path, 1 + source[: source.index(new)].count("\n")
+
+
+def _grade(path: Path, plan: Plan) -> Report:
+    return grade(path, plan)
+
+
+RELU_RETURN = "        out._backward = backward\n        return out\n\n    def backward"
+RELU_DEF = "    def relu(self):\n"
+
+
+@pytest.mark.parametrize(
+    ("new_return", "said"),
+    [
+        ("", "`relu` returned None (line {line}): did you forget `return out`?"),
+        ("        return out.data\n", "`relu` returned a plain number ("),
+        ("        return out, backward\n", "`relu` returned a tuple (line {line})"),
+    ],
+    ids=["none", "number", "tuple"],
+)
+def test_a_wrong_return_value_is_named(
+    new_return: str, said: str, basic_plan: Plan, tmp_path: Path
+) -> None:
+    source = GOOD_VALUE.replace(
+        RELU_RETURN, "        out._backward = backward\n" + new_return + "\n    def backward"
+    )
+    assert source != GOOD_VALUE
+    path = tmp_path / "submission.py"
+    path.write_text(source)
+    line = 1 + source.splitlines().index(RELU_DEF.rstrip("\n"))
+    report = _grade(path, basic_plan)
+    shown = [t for t in report.tests if not t.hidden and not t.passed]
+    assert shown, report
+    expected = said.format(line=line)
+    for test in shown:
+        assert test.message.startswith(expected), test.message
+        assert "AttributeError" not in test.message and "NoneType" not in test.message
+    random = next(t for t in report.tests if t.name == "random graphs")
+    assert random.extra["diagnosis"]["op"] == "relu"
+    assert random.extra["line"] == line
+
+
+def test_an_op_that_changes_an_operand_and_returns_it_is_named(
+    basic_plan: Plan, tmp_path: Path
+) -> None:
+    path, line = _engine(
+        tmp_path,
+        "    def __add__(self, other):\n"
+        "        other = other if isinstance(other, Value) else Value(other)\n",
+        "    def __add__(self, other):\n"
+        "        other = other if isinstance(other, Value) else Value(other)\n"
+        "        self.data += other.data\n"
+        "        return self\n",
+    )
+    report = _grade(path, basic_plan)
+    random = next(t for t in report.tests if t.name == "random graphs")
+    assert random.status is Verdict.ERROR
+    assert random.message.startswith(f"`__add__` returned self, changed in place (line {line})")
+    assert random.extra["diagnosis"]["op"] == "add"
+
+
+def test_an_operand_returned_unchanged_is_judged_by_its_numbers(
+    basic_plan: Plan, tmp_path: Path
+) -> None:
+    """relu of a positive node may return the node itself: no error, the numbers decide
+    (here they are right wherever the node is not used again)."""
+    path, _ = _engine(
+        tmp_path,
+        "    def relu(self):\n",
+        "    def relu(self):\n        if self.data > 0:\n            return self\n",
+    )
+    report = _grade(path, basic_plan)
+    assert not any("returned" in t.message for t in report.tests)
