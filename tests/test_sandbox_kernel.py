@@ -568,3 +568,28 @@ def test_as_root_each_worker_gets_a_user_and_a_private_folder(folder: Path) -> N
         first.remove()
         second.remove()
     assert not os.path.exists(first.folder)
+
+
+def test_the_sweep_takes_only_unheld_old_worker_folders(tmp_path: Path) -> None:
+    aged = time.time() - 2 * workspace.SWEEP_AFTER_S
+    dead, held, young = (tmp_path / f"{workspace.PREFIX}{name}" for name in ("a", "b", "c"))
+    for path in (dead, held, young):
+        path.mkdir()
+        (path / workspace.SUBMISSION).write_text("x")
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    link = tmp_path / f"{workspace.PREFIX}link"
+    link.symlink_to(target)
+    other = tmp_path / "not-a-worker"
+    other.mkdir()
+    for path in (dead, held, link, other):
+        os.utime(path, (aged, aged), follow_symlinks=False)
+    fd = workspace._hold(str(held))
+    try:
+        assert workspace.sweep(str(tmp_path)) == [str(dead)]
+    finally:
+        os.close(fd)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [held.name, young.name, link.name, other.name, target.name]
+    )
+    assert not workspace.UID_LOCKS.startswith(workspace.PREFIX)  # never swept

@@ -40,7 +40,7 @@ SUBMISSION = "submission.py"
 # (65534), systemd's dynamic users (61184..65519) and container ranges (524288..).
 UID_BASE = 0x7E000000
 UID_SLOTS = 4096
-UID_LOCKS = "judge-worker-uids"
+UID_LOCKS = "judge-uids"  # not a PREFIX name: the sweep must never take it
 # A folder younger than this is never swept: its judge may be between creating it and
 # taking its lock.
 SWEEP_AFTER_S = 10.0
