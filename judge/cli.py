@@ -1,6 +1,7 @@
 """The command line: parse, call one core function, render, map errors to exit codes.
 
-Exit codes: 0 passed, 1 not passed, 2 usage or spec error, 3 internal error.
+Exit codes: 0 passed, 1 not passed, 2 usage or spec error, 3 internal error,
+130 interrupted (Ctrl-C or SIGTERM).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from typing import Any, TypeVar
 import click
 
 from judge.errors import JudgeError
+from judge.interrupt import interruptible
 from judge.report.audience import AUDIENCES
 from judge.report.escape import terminal, terminal_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_PASSED, EXIT_NOT_PASSED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 
 class JudgeClickError(click.ClickException):
@@ -45,8 +48,9 @@ def handle_errors(command: F) -> F:
             raise JudgeClickError(terminal(str(error)), error.exit_code) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except KeyboardInterrupt:
-            raise click.Abort() from None
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM (see judge.interrupt): workers are gone
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except Exception as error:
             if os.environ.get("JUDGE_DEBUG"):
                 raise
@@ -189,7 +193,8 @@ def run(
 ) -> None:
     """Grade one SUBMISSION file and print its report.
 
-    Exit status: 0 passed, 1 not passed, 2 usage or spec error, 3 internal error.
+    Exit status: 0 passed, 1 not passed, 2 usage or spec error, 3 internal error,
+    130 interrupted.
     """
     from judge.grading.grade import Options, grade
     from judge.grading.plan import prepare
@@ -198,7 +203,8 @@ def run(
     check_audience(output_format, audience)
     problem = _catalog(problem_dirs).get(problem_id)
     plan = prepare(problem, seed=seed, examples=examples)
-    report = grade(submission, plan, Options(timeout=timeout, budget=budget, sandbox=sandbox))
+    with interruptible():
+        report = grade(submission, plan, Options(timeout=timeout, budget=budget, sandbox=sandbox))
     if output_format == "text":
         color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render_report("text", report, audience, color=color)
@@ -368,7 +374,7 @@ def grade_command(
             "Run the same command again to finish.",
             err=True,
         )
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     _emit(render_gradebook(output_format, book, audience), output)
     if output_format == "github":
         _append_step_summary(render_gradebook("markdown", book, audience))

@@ -18,8 +18,8 @@ import pickle
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,6 +31,7 @@ from judge.errors import JudgeError, SubmissionError
 from judge.files import read_submission
 from judge.grading.grade import Options, grade
 from judge.grading.plan import Plan
+from judge.interrupt import interruptible
 from judge.report.gradebook import Entry, Gradebook
 from judge.report.model import Report, Status, TestResult, Verdict
 
@@ -38,6 +39,10 @@ from judge.report.model import Report, Status, TestResult, Verdict
 # the whole pool; what was unfinished is retried once in a fresh pool.
 ATTEMPTS = 2
 PARENT_POLL_S = 0.25  # how often a pool process checks that its batch is still alive
+# Seconds an interrupted pool process has to unwind (its session kills its worker within
+# about a second: every step has a deadline) before it is killed outright; its worker
+# then dies by its parent-death signal.  Ctrl-C to exit stays within 5 s.
+STOP_GRACE_S = 3.0
 
 OnDone = Callable[[Entry, bool], None]
 """Called in the calling thread as each submission is done: the entry, and whether it
@@ -82,6 +87,7 @@ class _Todo:
 #   ("report", Report) | ("unreadable", message) | ("abort", message, exit_code)
 #   | ("internal", message) | ("cancelled",)
 _Result = tuple[Any, ...]
+_FINISHED = ("report", "unreadable", "internal")  # results that end a submission's grading
 
 
 def grade_batch(
@@ -148,7 +154,7 @@ def grade_batch(
             finish(twin.index, Entry(twin.submission.name, own), True)
 
     interrupted = False
-    with _stop_on_sigterm():
+    with interruptible():
         try:
             todo: list[_Todo] = []
             for index, submission in enumerate(submissions):
@@ -325,12 +331,14 @@ def _grade_in_pool(
             initargs=(plan, options, cancel, os.getpid()),
         )
         broken: list[_Todo] = []
+        futures: dict[Future[_Result], _Todo] = {}
+        delivered: set[Future[_Result]] = set()
         try:
-            futures = {
-                executor.submit(_pool_task, str(t.submission.path), t.content): t
-                for t in remaining
-            }
+            for item in remaining:
+                path = str(item.submission.path)
+                futures[executor.submit(_pool_task, path, item.content)] = item
             for future in as_completed(futures):
+                delivered.add(future)
                 item = futures[future]
                 try:
                     result = future.result()
@@ -340,6 +348,9 @@ def _grade_in_pool(
                 deliver(item, result)
         except BaseException:
             _stop_pool(executor, cancel)
+            # What finished while the pool stopped is kept (and cached) all the same.
+            for item, result in _finished(futures, delivered):
+                deliver(item, result)
             raise
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -360,42 +371,34 @@ def _grade_in_pool(
                 )
 
 
+def _finished(
+    futures: dict[Future[_Result], _Todo], delivered: set[Future[_Result]]
+) -> list[tuple[_Todo, _Result]]:
+    """The submissions whose grading ended but was not delivered yet, with the result."""
+    ended = []
+    for future, item in futures.items():
+        if future in delivered or not future.done() or future.cancelled():
+            continue
+        if future.exception() is None and future.result()[0] in _FINISHED:
+            ended.append((item, future.result()))
+    return ended
+
+
 def _stop_pool(executor: ProcessPoolExecutor, cancel: Any) -> None:
-    """Stop a pool at once: nothing new starts, and whatever is grading is interrupted
-    (its worker killed as its session unwinds)."""
-    with _ignoring_sigint():
-        cancel.set()
-        for child in multiprocessing.active_children():
-            if child.pid is not None:  # never 0: that would signal our own process group
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(child.pid, signal.SIGINT)
-        executor.shutdown(wait=True, cancel_futures=True)
-
-
-@contextlib.contextmanager
-def _ignoring_sigint() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextlib.contextmanager
-def _stop_on_sigterm() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C while a batch runs, so ``kill`` also stops it cleanly."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    """Stop a pool within ``STOP_GRACE_S`` and a moment: nothing new starts, whatever is
+    grading is interrupted (its worker killed as its session unwinds), and a pool
+    process still there after the grace is killed."""
+    cancel.set()
+    children = multiprocessing.active_children()
+    for child in children:
+        if child.pid is not None:  # never 0: that would signal our own process group
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signal.SIGINT)
+    executor.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + STOP_GRACE_S
+    for child in children:
+        child.join(max(deadline - time.monotonic(), 0))
+    for child in children:
+        if child.is_alive():
+            child.kill()
+            child.join(1.0)

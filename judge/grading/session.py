@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from judge.program.model import Program
+from judge.runner import cputime
 from judge.runner.outcome import Kind, LoadResult, Outcome
 from judge.runner.process import WorkerProcess
 from judge.sandbox import Sandbox
@@ -27,6 +28,18 @@ DEFAULT_LIMITS = {
 # this leaves it ten times that on a busy machine.
 AFTER_TIMEOUT_S = 0.25
 AFTER_TIMEOUT_PER_NODE_S = 50e-6
+
+
+def _checked_cpu(outcome: Outcome, before: float | None, after: float | None) -> Outcome:
+    """``outcome`` with the CPU time the kernel saw the worker use, when the one it
+    reported is far below it (a forged answer); the margin covers the protocol's own
+    work (reading the request, writing the answer) and the kernel's 10 ms tick."""
+    if before is None or after is None:
+        return outcome
+    seen = after - before
+    if seen <= 1.5 * outcome.cpu_s + 0.05:
+        return outcome
+    return dataclasses.replace(outcome, cpu_s=seen)
 
 
 def after_timeout_limit(nodes: int) -> float:
@@ -68,6 +81,7 @@ class Session:
         self.clean_exit = True
         self.budget_spent = False
         self.timed_out = False
+        self.worker_pids: list[int] = []  # the worker's processes, for cputime
 
     def start(self, timeout: float) -> LoadResult:
         """Start a worker and load the submission (kept for later ``run`` calls).
@@ -85,6 +99,8 @@ class Session:
         self.layers = self.layers or self.worker.layers
         if self.load.error is not None:
             self.worker = None
+        elif self.worker.process is not None:
+            self.worker_pids = cputime.process_tree(self.worker.process.pid)
         return self.load
 
     @property
@@ -108,7 +124,10 @@ class Session:
             limit = min(limit, after_timeout_limit(len(wire["ops"])))
         left = self.deadline - time.monotonic()
         cut = left < limit
+        before = cputime.cpu_seconds(self.worker_pids)
         outcome = self.worker.request(wire, max(min(limit, left), 0.05))
+        if outcome.kind is Kind.OK:
+            outcome = _checked_cpu(outcome, before, cputime.cpu_seconds(self.worker_pids))
         if not self.worker.alive:
             self.worker = None
         if outcome.kind is Kind.TIMEOUT:
@@ -128,5 +147,9 @@ class Session:
     def __enter__(self) -> Session:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None and self.worker is not None:
+            # Interrupted (Ctrl-C) or failed: no goodbye, which could take a second.
+            self.worker.kill()
+            self.worker = None
         self.close()

@@ -12,6 +12,7 @@ output or breaks the protocol is killed with its whole process group.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import json
 import os
@@ -24,8 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from judge.errors import SandboxError
-from judge.program.ops import OPS
-from judge.runner.outcome import Kind, LoadResult, Outcome
+from judge.program.ops import LEAF, OPS
+from judge.runner.outcome import (
+    KEEP_TEXT,
+    Kind,
+    LoadResult,
+    Outcome,
+    kept_values,
+    well_formed,
+)
 from judge.sandbox import detect, workspace
 from judge.sandbox.levels import Sandbox
 
@@ -37,10 +45,19 @@ STARTER = (
     f"import sys; sys.path.insert(0, {str(HARNESS.parent)!r}); import harness; "
     "del sys.path[0]; harness.main()"
 )
-MAX_RESPONSE = 64 << 20  # bytes: a 100,000-node graph's numbers fit with room to spare
+# Bytes a response may take: a fixed part for the texts (output, an exception's account:
+# 16 KiB at most as the harness cuts them, when JSON-escaped) and a part per node read.
+# A node's data and grad take about 70 bytes as numbers and about 250 described as
+# something else (a Value, say); a submission that sends more is stopped, so what the
+# judge reads for one request stays under a few MiB.  MAX_RESPONSE caps any one line
+# (the stress checks read a sample of a few hundred nodes; 8 MiB would be 100,000).
+RESPONSE_BASE = 64 << 10
+RESPONSE_PER_NODE = 1 << 10
+MAX_RESPONSE = 8 << 20
+CLOSE_S = 1.0  # seconds a worker has to say goodbye when closed before it is killed
+REAP_S = 5.0  # seconds to wait for a killed worker to be gone (it cannot resist SIGKILL)
 MAX_STRAY_OUTPUT = 1 << 20  # bytes written straight to fd 1/2 before the worker is stopped
 KEEP_STRAY_OUTPUT = 4096
-KEEP_TEXT = 8192  # characters of any text the worker sends (its output, a message)
 
 
 def harness_files() -> list[str]:
@@ -50,30 +67,6 @@ def harness_files() -> list[str]:
     if os.path.exists(cached):
         files.append(cached)
     return files
-
-
-def well_formed(error: dict[str, Any]) -> dict[str, Any]:
-    """An error account from the worker with only the fields the judge reads, each of
-    the type it expects: the channel is the submission's to write on too, and a
-    forged account must not crash the judge (a malformed frame, a line that is text)."""
-    clean: dict[str, Any] = {
-        key: str(error.get(key, ""))[:KEEP_TEXT] for key in ("kind", "type", "message", "output")
-    }
-    frames = error.get("frames")
-    clean["frames"] = [
-        frame
-        for frame in (frames if isinstance(frames, list) else [])
-        if isinstance(frame, list)
-        and len(frame) == 2
-        and type(frame[0]) is int
-        and isinstance(frame[1], str)
-    ]
-    if type(error.get("line")) is int:
-        clean["line"] = error["line"]
-    classes = error.get("classes")
-    if isinstance(classes, list):
-        clean["classes"] = [str(name) for name in classes]
-    return clean
 
 
 class ProtocolError(Exception):
@@ -160,8 +153,12 @@ class WorkerProcess:
                 {"kind": kind, "type": "", "message": crash, "frames": []}, output=output
             )
         try:
-            methods = {str(k): int(v) for k, v in dict(ready.get("methods", {})).items()}
-        except (TypeError, ValueError):
+            methods = {
+                k: int(v)
+                for k, v in dict(ready.get("methods", {})).items()
+                if k in OPS or k == LEAF
+            }
+        except (TypeError, ValueError, OverflowError):
             self.kill()
             return LoadResult({"kind": "crash", "type": "", "message": "worker broke protocol"})
         return LoadResult(None, methods, str(ready.get("output", ""))[:KEEP_TEXT])
@@ -200,17 +197,20 @@ class WorkerProcess:
         )
         os.close(to_child_r)
         os.close(from_child_w)
-        self.requests = os.fdopen(to_child_w, "wb", buffering=0)
+        self.requests_fd = to_child_w
         self.responses_fd = from_child_r
         assert self.process.stdout is not None
         self.stdout_fd = self.process.stdout.fileno()
+        # Every descriptor is non-blocking, so that no write and no read can outlast its
+        # deadline: a worker that stops reading must not hang the judge on a full pipe.
+        os.set_blocking(self.requests_fd, False)
         os.set_blocking(self.responses_fd, False)
         os.set_blocking(self.stdout_fd, False)
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.responses_fd, selectors.EVENT_READ, "response")
         self.selector.register(self.stdout_fd, selectors.EVENT_READ, "stdout")
         try:
-            self._write(config)
+            self._write(config, deadline)
             hello = self._read(deadline)
         except (WorkerExited, BrokenPipeError):
             return None
@@ -231,26 +231,32 @@ class WorkerProcess:
         """
         clean = True
         if self.alive:
+            deadline = time.monotonic() + CLOSE_S
             try:
                 self._ensure_quiet()
-                self._write({"exit": True})
-                clean = self._read(time.monotonic() + 1.0) == {"bye": True} and not self.buffer
+                self._write({"exit": True}, deadline)
+                clean = self._read(deadline) == {"bye": True} and not self.buffer
             except (ProtocolError, TimeoutError, OSError):
                 clean = False
         self.kill()
         return clean
 
     def kill(self) -> None:
-        """Kill the worker's whole process group and clean up its directory."""
+        """Kill the worker's whole process group and clean up its directory.
+
+        Bounded: a process stuck in the kernel (a dead NFS mount, say) is left to be
+        reaped later rather than holding the judge.
+        """
         if self.process is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-            for closer in (getattr(self, "requests", None), self.process.stdout):
-                if closer is not None:
-                    closer.close()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=REAP_S)
+            if self.process.stdout is not None:
+                self.process.stdout.close()
             if hasattr(self, "selector"):
                 self.selector.close()
+                os.close(self.requests_fd)
                 os.close(self.responses_fd)
                 del self.selector
         if self.workspace is not None:
@@ -264,10 +270,15 @@ class WorkerProcess:
         self.next_id += 1
         self.stray.clear()
         self.stray_size = 0
+        deadline = time.monotonic() + timeout
+        read = program.get("read") or [op[0] for op in program["ops"]]
+        limit = min(RESPONSE_BASE + RESPONSE_PER_NODE * len(read), MAX_RESPONSE)
         try:
             self._ensure_quiet()
-            self._write({"id": self.next_id, "program": program})
-            message = self._read(time.monotonic() + timeout)
+            # ``seconds``: the worker answers for a program still running just before
+            # it, with the line it is at (harness.Watchdog); the deadline holds anyway.
+            self._write({"id": self.next_id, "program": program, "seconds": timeout}, deadline)
+            message = self._read(deadline, limit)
             if self.buffer:
                 raise ProtocolError("worker sent more than one answer")
         except TimeoutError:
@@ -284,14 +295,20 @@ class WorkerProcess:
         if type(answer_id) is not int or answer_id != self.next_id:
             self.kill()
             return Outcome(Kind.CRASHED, details={"message": "worker answered out of turn"})
-        return self._outcome(message)
+        outcome = self._outcome(message, read)
+        if outcome.kind is Kind.TIMEOUT:
+            return dataclasses.replace(outcome, details={**outcome.details, "limit_s": timeout})
+        return outcome
 
-    def _outcome(self, message: dict[str, Any]) -> Outcome:
+    def _outcome(self, message: dict[str, Any], read: list[str]) -> Outcome:
+        """The outcome of a response, keeping only what the judge reads (see
+        ``judge.runner.outcome``): the ``read`` nodes' numbers and cut texts."""
         status = message.get("status")
         output = str(message.get("output", ""))[:KEEP_TEXT] + self.stray_output()
         if status == "ok":
-            data, grad = message.get("data"), message.get("grad")
-            if not isinstance(data, dict) or not isinstance(grad, dict):
+            data = kept_values(message.get("data"), read)
+            grad = kept_values(message.get("grad"), read)
+            if data is None or grad is None:
                 self.kill()
                 return Outcome(Kind.CRASHED, details={"message": "malformed result"})
             cpu_s = message.get("cpu_s")
@@ -310,6 +327,9 @@ class WorkerProcess:
         if status == "forbidden":
             self.kill()
             return Outcome(Kind.FORBIDDEN, details=well_formed(message), output=output)
+        if status == "timeout":  # the worker's watchdog: where the program was
+            self.kill()
+            return Outcome(Kind.TIMEOUT, details=well_formed(message), output=output)
         self.kill()
         if status == "memory":
             return Outcome(Kind.MEMORY, output=output)
@@ -326,14 +346,32 @@ class WorkerProcess:
         if self.buffer or chunk:
             raise ProtocolError("worker sent an answer nobody asked for")
 
-    def _write(self, message: dict[str, Any]) -> None:
-        self.requests.write(json.dumps(message).encode() + b"\n")
+    def _write(self, message: dict[str, Any], deadline: float) -> None:
+        """Send one request by ``deadline`` (else ``TimeoutError``), reading whatever the
+        worker says meanwhile: a worker that stops reading cannot hold the judge, and
+        one that writes while the judge does cannot deadlock it."""
+        data = memoryview(json.dumps(message).encode() + b"\n")
+        self.selector.register(self.requests_fd, selectors.EVENT_WRITE, "request")
+        try:
+            while data:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                for key, _ in self.selector.select(remaining):
+                    if key.data != "request":
+                        self._take(key, MAX_RESPONSE)
+                        continue
+                    with contextlib.suppress(BlockingIOError):
+                        data = data[os.write(self.requests_fd, data) :]
+        finally:
+            self.selector.unregister(self.requests_fd)
 
-    def _read(self, deadline: float) -> dict[str, Any]:
-        """The next response line, draining stray output meanwhile."""
+    def _read(self, deadline: float, limit: int = MAX_RESPONSE) -> dict[str, Any]:
+        """The next response line, of at most ``limit`` bytes, draining stray output
+        meanwhile."""
         while True:
             newline = self.buffer.find(b"\n")
-            if newline > MAX_RESPONSE:
+            if newline > limit:
                 raise ProtocolError("worker sent an oversized response")
             if newline >= 0:
                 line = bytes(self.buffer[:newline])
@@ -345,27 +383,34 @@ class WorkerProcess:
                 if not isinstance(message, dict):
                     raise ProtocolError("worker sent a malformed response")
                 return message
-            if len(self.buffer) > MAX_RESPONSE:
+            if len(self.buffer) > limit:
                 raise ProtocolError("worker sent an oversized response")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
             for key, _ in self.selector.select(remaining):
-                chunk = self._drain(key.fd)
-                if chunk is None:
-                    continue
-                if key.data == "response":
-                    if not chunk:
-                        raise WorkerExited("worker exited")
-                    self.buffer += chunk
-                else:
-                    self.stray_size += len(chunk)
-                    if len(self.stray) < KEEP_STRAY_OUTPUT:
-                        self.stray += chunk[: KEEP_STRAY_OUTPUT - len(self.stray)]
-                    if self.stray_size > MAX_STRAY_OUTPUT:
-                        raise ProtocolError("worker flooded its output (over 1 MiB)")
-                    if not chunk:
-                        self.selector.unregister(key.fd)
+                self._take(key, limit)
+
+    def _take(self, key: selectors.SelectorKey, limit: int) -> None:
+        """Read what a readable descriptor holds: a response into the buffer (at most
+        one chunk past ``limit``), stray output into its capped record."""
+        if key.data == "response" and len(self.buffer) > limit:
+            raise ProtocolError("worker sent an oversized response")
+        chunk = self._drain(key.fd)
+        if chunk is None:
+            return
+        if key.data == "response":
+            if not chunk:
+                raise WorkerExited("worker exited")
+            self.buffer += chunk
+        else:
+            self.stray_size += len(chunk)
+            if len(self.stray) < KEEP_STRAY_OUTPUT:
+                self.stray += chunk[: KEEP_STRAY_OUTPUT - len(self.stray)]
+            if self.stray_size > MAX_STRAY_OUTPUT:
+                raise ProtocolError("worker flooded its output (over 1 MiB)")
+            if not chunk:
+                self.selector.unregister(key.fd)
 
     @staticmethod
     def _drain(fd: int) -> bytes | None:
