@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from judge.grading.grade import grade
+from judge.grading.grade import Options, grade
 from judge.grading.plan import Plan, prepare
 from judge.report.model import Report, Verdict
 from judge.spec.catalog import Catalog
@@ -110,3 +110,21 @@ def test_an_operand_returned_unchanged_is_judged_by_its_numbers(
     )
     report = _grade(path, basic_plan)
     assert not any("returned" in t.message for t in report.tests)
+
+
+def test_a_timeout_says_which_line_was_running(basic_plan: Plan, tmp_path: Path) -> None:
+    """An endless loop in backward(): each timeout names the loop's line (the worker's
+    watchdog answers just before the limit), and the random graphs say it too."""
+    path, line = _engine(
+        tmp_path,
+        "        self.grad = 1.0\n",
+        "        while self is not None:\n            self.grad = 1.0\n",
+    )
+    report = grade(path, basic_plan, Options(timeout=0.5, budget=8.0))
+    timeouts = [t for t in report.tests if t.status is Verdict.TIMEOUT and not t.hidden]
+    assert timeouts, report
+    for test in timeouts:
+        if "not run" in test.message:
+            continue  # the budget was spent before it ran: nothing was running
+        assert test.extra.get("line") in (line, line + 1), test
+        assert "it was running line" in test.message

@@ -100,6 +100,11 @@ def judge_outcome(outcome: Outcome, timeout: float) -> tuple[Verdict, str, dict[
             )
         else:
             message = f"took longer than {limit:g} s (an endless loop, or far too slow)"
+        frames = details.get("frames") or []
+        if frames and not details.get("overall"):  # where the worker's watchdog found it
+            line, source = frames[-1]
+            message += f"\n  it was running line {line} of your file: {source}"
+            extra["line"] = line
     elif kind is Kind.MEMORY:
         message = "ran out of memory"
     elif kind is Kind.FORBIDDEN:

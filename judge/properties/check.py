@@ -145,6 +145,9 @@ def check_random(prepared: PreparedProperties, context: Context) -> TestResult:
         )
         if line is not None:
             extra["line"] = line
+    frames = small.outcome.details.get("frames") or []
+    if small.outcome.kind is Kind.TIMEOUT and frames:
+        extra["line"] = frames[-1][0]  # where the watchdog found it running
     verdict, message = _verdict(small, where, context)
     if flaky:
         verdict = Verdict.FLAKY

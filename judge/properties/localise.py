@@ -153,6 +153,8 @@ def locate(
         return Diagnosis(op, "forward", node, hint)
     if kind is Kind.RAISED:
         return _exception(failure, runner, tolerance, timeout, submission, entry)
+    if kind is Kind.TIMEOUT:
+        return _timeout(failure, submission, entry)
     if kind is not Kind.OK or not failure.mismatches:
         return None
     wrong_data = {m.node for m in failure.mismatches if m.field == "data"}
@@ -229,6 +231,23 @@ def _exception(
         return Diagnosis(BACKWARD, "backward", node, hint)
     hint = f"The backward step of {method_name(op)} raises {what}{_exception_advice(op, details)}"
     return Diagnosis(op, "backward", node, hint)
+
+
+def _timeout(failure: Attempt, submission: Path | None, entry: str) -> Diagnosis | None:
+    """The method that was running when the time ran out (the worker's watchdog says
+    which line), or None when it did not say."""
+    details = failure.outcome.details
+    op = _op_at_line(details, submission, entry)
+    if op is None:
+        return None
+    line, source = (details.get("frames") or [[0, ""]])[-1]
+    phase = "backward" if op == BACKWARD else "forward"
+    hint = (
+        f"{method_name(op)} did not finish in time: it was running line {line} "
+        f"(`{source}`). An endless loop? A loop must move on to another node each time "
+        "round, and stop."
+    )
+    return Diagnosis(op, phase, failure.program.backward or failure.program.nodes[-1], hint)
 
 
 def _exception_advice(op: str, details: dict[str, Any]) -> str:

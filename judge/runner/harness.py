@@ -27,6 +27,7 @@ import json
 import linecache
 import numbers
 import os
+import signal
 import sys
 import time
 import traceback
@@ -88,6 +89,19 @@ LINE_KEEP = 200  # characters of a source line quoted from the submission
 FRAMES_KEEP = 20  # innermost submission frames of a traceback (a recursion has 1,000)
 CLASSES_KEEP = 50  # names of the classes listed when the entry class is missing
 OUTPUT_LIMIT = 1 << 20  # characters a submission may print per test before it is stopped
+
+
+# A program still running this long before its time limit is answered for by the
+# worker itself, with the submission's line it is executing (see ``Watchdog``): the
+# judge kills the worker at the limit, and a student would learn nothing of where.
+TIMEOUT_MARGIN = 0.05  # share of the time limit
+TIMEOUT_MARGIN_MAX_S = 0.25
+WATCH_TICK_S = 0.02  # CPU seconds between two looks at the clock while a program runs
+
+
+def watch_seconds(limit: float) -> float:
+    """When the worker answers for a program still running, given its time limit."""
+    return limit - min(TIMEOUT_MARGIN * limit, TIMEOUT_MARGIN_MAX_S)
 
 
 class OutputLimitExceeded(BaseException):
@@ -303,6 +317,43 @@ def missing_ops(cls: type, ops: list[Any]) -> list[str]:
     return sorted(op for op in needed if op != "value" and getattr(cls, METHOD[op], None) is None)
 
 
+class Watchdog:
+    """Answers for a program still running near its time limit, with where it is.
+
+    The judge sends each program's limit (``seconds``); from ``watch_seconds`` of it on,
+    if the program has not returned, the next tick reads the stack it interrupted,
+    sends ``{"status": "timeout", "frames": ...}`` with the submission's lines being
+    executed, and ends the process, as ``Worker.forbidden`` does.
+
+    A tick is ``SIGPROF`` every ``WATCH_TICK_S`` of the worker's CPU time (a program
+    that loops uses CPU), which looks at the wall clock.  Not ``SIGALRM``: it is the
+    lockdown's backstop and must keep killing outright.  Not a thread: the worker may
+    start none (``RLIMIT_NPROC``), and one started before the lockdown would be free of
+    it.  A program asleep, or stuck inside one C call, is not caught; the judge's
+    deadline still ends it, without a line.
+    """
+
+    def __init__(self, answer: Callable[[int, Any], NoReturn]) -> None:
+        self.answer = answer
+        self.request_id: int | None = None
+        self.until = 0.0
+        signal.signal(signal.SIGPROF, self.tick)
+
+    def start(self, request_id: int, seconds: float) -> None:
+        self.request_id = request_id
+        self.until = time.monotonic() + seconds
+        signal.setitimer(signal.ITIMER_PROF, WATCH_TICK_S, WATCH_TICK_S)
+
+    def stop(self) -> None:
+        signal.setitimer(signal.ITIMER_PROF, 0, 0)
+        self.request_id = None
+
+    def tick(self, signum: int, frame: Any) -> None:
+        request_id = self.request_id
+        if request_id is not None and time.monotonic() >= self.until:
+            self.answer(request_id, frame)
+
+
 class Worker:
     """The worker's state: the channel, the submission's path, code and entry class."""
 
@@ -316,6 +367,7 @@ class Worker:
         self.cls: type | None = None
         self.request_id: int | None = None  # None while the submission loads
         self.capture: Capture | None = None
+        self.watchdog: Watchdog | None = None
 
     def send(self, message: dict[str, Any]) -> None:
         self.responses.write(json.dumps(message) + "\n")
@@ -489,6 +541,54 @@ class Worker:
                 data = data[_write(self.response_fd, data) :]
         _exit(0)
 
+    def timed_out(
+        self,
+        request_id: int,
+        frame: Any,
+        _dumps: Callable[[Any], str] = json.dumps,
+        _write: Callable[[int, bytes], int] = os.write,
+        _exit: Callable[[int], NoReturn] = os._exit,
+    ) -> NoReturn:
+        """Answer that the program ``request_id`` ran out of time while the main thread
+        was at ``frame``, with the submission's frames on its stack (innermost last, as
+        in a traceback), and end the process.  Called by the ``Watchdog``."""
+        try:
+            frames: list[list[Any]] = []
+            while frame is not None and len(frames) < 10 * FRAMES_KEEP:
+                if frame.f_code.co_filename == self.path:
+                    line = frame.f_lineno
+                    text = linecache.getline(self.path, line).strip()[:LINE_KEEP]
+                    frames.append([line, text])
+                frame = frame.f_back
+            output = self.capture.text() if self.capture is not None else ""
+            payload = {
+                "id": request_id,
+                "status": "timeout",
+                "frames": frames[::-1][-FRAMES_KEEP:],
+                "output": output,
+            }
+            data = (_dumps(payload) + "\n").encode()
+            with contextlib.suppress(OSError):
+                while data:
+                    data = data[_write(self.response_fd, data) :]
+        finally:
+            _exit(0)
+
+    def run_watched(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Run one request's program, watched by the ``Watchdog`` when the judge gave
+        its time limit (``seconds``)."""
+        call = functools.partial(self.run, request["program"])
+        seconds = request.get("seconds")
+        if type(seconds) not in (int, float) or not 0 < seconds < 1e6:
+            return self.captured(call)
+        if self.watchdog is None:
+            self.watchdog = Watchdog(self.timed_out)
+        self.watchdog.start(request["id"], watch_seconds(seconds))
+        try:
+            return self.captured(call)
+        finally:
+            self.watchdog.stop()
+
     def serve(self) -> None:
         config = json.loads(self.requests.readline())
         settings = config.get("sandbox")
@@ -522,7 +622,7 @@ class Worker:
                 self.send({"bye": True})
                 return
             self.request_id = request["id"]
-            result = self.captured(functools.partial(self.run, request["program"]))
+            result = self.run_watched(request)
             result["id"] = request["id"]
             self.send(result)
 
