@@ -38,7 +38,9 @@ class Level(str, Enum):
 class Sandbox:
     """What to ask of the worker, and how to launch it.
 
-    ``user`` is the uid/gid to drop to (the judge runs as root); ``bwrap`` the
+    ``user`` is set when the judge runs as root and the worker must drop it (each
+    worker's workspace allocates a user of its own; ``user`` is ``nobody``, what
+    ``settings`` falls back to); ``bwrap`` the
     bubblewrap binary to wrap the worker in, if one is used.  ``python_layers`` and
     ``landlock_abi`` are for tests: the import guard and audit hook switched off, to
     show the kernel layers hold alone; the Landlock ABI capped, to show an older
