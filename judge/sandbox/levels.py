@@ -40,8 +40,8 @@ class Sandbox:
 
     ``user`` is set when the judge runs as root and the worker must drop it (each
     worker's workspace allocates a user of its own; ``user`` is ``nobody``, what
-    ``settings`` falls back to); ``bwrap`` the
-    bubblewrap binary to wrap the worker in, if one is used.  ``python_layers`` and
+    ``settings`` falls back to); ``bwrap`` the bubblewrap binary to wrap the worker
+    in, if one is used.  ``python_layers`` and
     ``landlock_abi`` are for tests: the import guard and audit hook switched off, to
     show the kernel layers hold alone; the Landlock ABI capped, to show an older
     kernel's rights hold too.
