@@ -9,6 +9,7 @@ from typing import Any
 
 from judge.files import read_submission
 from judge.grading.cases import grade_case
+from judge.grading.places import place_lines
 from judge.grading.plan import Plan
 from judge.grading.session import Session
 from judge.grading.verdicts import (
@@ -20,6 +21,7 @@ from judge.grading.verdicts import (
 from judge.report.model import Report, Status, TestResult, Verdict, summarize
 from judge.sandbox import plan as sandbox_plan
 from judge.spec.model import Problem
+from judge.submission import source_of
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,9 @@ class Options:
 
 def check_submission(path: Path) -> None:
     """Raise ``SubmissionError`` unless ``path`` is a readable UTF-8 file of sane size
-    (``UnsafeSubmission`` if it is a symbolic link or not a regular file)."""
-    read_submission(path)
+    (a notebook: a valid one; ``UnsafeSubmission`` if it is a symbolic link or not a
+    regular file)."""
+    source_of(path, read_submission(path))
 
 
 def grade(
@@ -46,25 +49,32 @@ def grade(
     """Run every test of ``plan`` on the submission at ``path`` and report.
 
     ``content`` is the submission's bytes as ``judge.files.read_submission`` read them
-    (read here when not given): they, and nothing read again from ``path``, are graded.
-    Make the plan once with ``judge.grading.plan.prepare(problem)`` and reuse it for
-    every submission of a batch.
+    (read here when not given): they, and nothing read again from ``path``, are graded,
+    as the Python text ``judge.submission.source_of`` makes of them (a notebook's code
+    cells; no byte-order mark; ``\n`` line ends), whose places the report names as the
+    student finds them (``cell 3, line 4`` in a notebook).  Raises ``SubmissionError``
+    for bytes that are not a submission (binary, a malformed notebook).  Make the plan
+    once with ``judge.grading.plan.prepare(problem)`` and reuse it for every submission
+    of a batch.
     """
     problem = plan.problem
     if content is None:
         content = read_submission(path)
+    source = source_of(path, content)
     started = time.monotonic()
     timeout = options.timeout or problem.time_limit
     sandbox = sandbox_plan(options.sandbox, problem.imports)
     budget = options.budget or max(problem.budget, timeout)
     deadline = started + budget
-    with Session(path, problem.entry, {}, deadline, sandbox, content) as session:
+    worker_file = source.text.encode("utf-8")
+    with Session(path, problem.entry, {}, deadline, sandbox, worker_file) as session:
         load = session.start(timeout)
         held = {"sandbox": {"level": sandbox.level.value, "layers": session.layers}}
         if load.error is not None:
             skipped = _properties_not_run(plan)
             duration = time.monotonic() - started
-            return _not_loaded(path, problem, load.error, load.output, duration, skipped, held)
+            report = _not_loaded(path, problem, load.error, load.output, duration, skipped, held)
+            return place_lines(report, source)
         results, last_run = _run_hidden_last(plan, session, timeout, path)
         session.close()
         if not session.clean_exit and results:
@@ -76,7 +86,7 @@ def grade(
         note = _budget_note(results, budget)
         extra["budget"] = {"seconds": budget, "spent": True}
     report = summarize(str(path), problem.id, results, plan.max_score, duration, extra)
-    return replace(report, message=note) if note else report
+    return place_lines(replace(report, message=note) if note else report, source)
 
 
 def _budget_note(results: list[TestResult], budget: float) -> str:

@@ -17,6 +17,7 @@ from judge.report.escape import workflow_data as escape_data
 from judge.report.escape import workflow_property as escape_property
 from judge.report.gradebook import Gradebook
 from judge.report.model import Report, Status, TestResult
+from judge.submission import where
 
 __all__ = [
     "command",
@@ -41,6 +42,16 @@ def _line(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
+def _place(extra: dict[str, object]) -> tuple[int | None, str]:
+    """The annotation's ``line``, and the place in words for its title.  A notebook's
+    line (with its ``cell``) counts lines of a cell, not of the file GitHub shows (its
+    JSON): such an annotation is on the file, with the cell and line in its title."""
+    line, cell = _line(extra.get("line")), _line(extra.get("cell"))
+    if line is None or cell is None:
+        return line, ""
+    return None, f" ({where(cell, line)})"
+
+
 def _describe(test: TestResult) -> str:
     return f"{test.name} [{test.status.value}]: {full_message(test)}".rstrip(": ")
 
@@ -49,22 +60,22 @@ def report_annotations(report: Report) -> list[str]:
     """The annotations for one report; none when it passed."""
     file, problem = report.submission, report.problem
     if report.status is Status.ERROR and report.message:
-        line = _line(report.extra.get("line"))
-        return [command("error", report.message, file=file, line=line, title=f"{problem}")]
+        line, place = _place(report.extra)
+        return [command("error", report.message, file=file, line=line, title=problem + place)]
     lines: list[str] = []
     for kind, tests in (
         ("error", [t for t in report.tests if not t.passed and t.max_score > 0]),
         ("warning", [t for t in report.tests if not t.passed and t.max_score == 0]),
     ):
-        by_line: dict[int | None, list[TestResult]] = {}
+        by_line: dict[tuple[int | None, str], list[TestResult]] = {}
         for test in tests:
-            by_line.setdefault(_line(test.extra.get("line")), []).append(test)
-        for line, group in sorted(by_line.items(), key=lambda item: item[0] or 0):
+            by_line.setdefault(_place(test.extra), []).append(test)
+        for (line, place), group in sorted(by_line.items(), key=lambda item: item[0][0] or 0):
             if len(group) == 1:
-                title = f"{problem}: {group[0].name} [{group[0].status.value}]"
+                title = f"{problem}: {group[0].name} [{group[0].status.value}]{place}"
                 message = full_message(group[0]) or group[0].status.value
             else:
-                title = f"{problem}: {len(group)} tests not passed"
+                title = f"{problem}: {len(group)} tests not passed{place}"
                 message = "\n\n".join(_describe(t) for t in group)
             lines.append(command(kind, message, file=file, line=line, title=title))
     return lines

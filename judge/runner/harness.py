@@ -376,12 +376,17 @@ class Worker:
     def parse(self, path: str) -> Any:
         """Read and compile the submission; return its syntax tree (None if invalid).
 
-        Its lines are put in ``linecache`` so tracebacks never read the file again.
+        Its lines are put in ``linecache`` so tracebacks never read the file again.  The
+        judge sends UTF-8 with ``\n`` line ends (``judge.submission``); read as Python
+        reads a file all the same (a byte-order mark dropped, any line end), and cut
+        into lines where Python counts them: ``splitlines`` also cuts at form feeds and
+        U+2028, which would shift every quoted line after one.
         """
         self.path = path
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8-sig") as handle:
             source = handle.read()
-        linecache.cache[path] = (len(source), None, source.splitlines(True), path)
+        lines = [line + "\n" for line in source.split("\n")]
+        linecache.cache[path] = (len(source), None, lines, path)
         try:
             # dont_inherit: the submission is compiled as written, without this file's
             # ``from __future__`` flags.

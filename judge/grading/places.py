@@ -1,0 +1,62 @@
+"""A notebook's report names its places by cell: ``cell 3, line 4``, not ``line 12``.
+
+The worker compiles a notebook's code cells as one Python text (see
+``judge.submission.notebook``), so every line it reports, and every message the judge
+words from one, counts the lines of that text.  A student finds a line by its cell, so
+once a notebook's report is made every place in it is renamed, in one pass: the
+``line`` of the report and of each test becomes the line in its cell, with the cell
+beside it (``"cell": 3``), and each ``line N`` in the messages becomes ``cell 3, line
+4`` (and "your file", "your notebook").  A Python file's report is left as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from judge.report.model import Report, TestResult
+from judge.submission import Source
+
+_LINE = re.compile(r"\bline (\d+)\b")
+
+
+def place_lines(report: Report, source: Source) -> Report:
+    """``report`` with its places named as the student finds them in ``source``."""
+    if not source.is_notebook:
+        return report
+    tests = tuple(_test_placed(test, source) for test in report.tests)
+    return replace(
+        report,
+        message=_text(report.message, source),
+        extra=_extra(report.extra, source),
+        tests=tests,
+    )
+
+
+def _test_placed(test: TestResult, source: Source) -> TestResult:
+    return replace(test, message=_text(test.message, source), extra=_extra(test.extra, source))
+
+
+def _extra(extra: dict[str, Any], source: Source) -> dict[str, Any]:
+    """``extra`` with its ``line`` in the cell and the ``cell``, and the diagnosis's
+    words renamed too."""
+    placed = dict(extra)
+    line = extra.get("line")
+    if type(line) is int:
+        cell, placed["line"] = source.locate(line)
+        if cell is not None:
+            placed["cell"] = cell
+    diagnosis = extra.get("diagnosis")
+    if isinstance(diagnosis, dict) and isinstance(diagnosis.get("hint"), str):
+        placed["diagnosis"] = {**diagnosis, "hint": _text(diagnosis["hint"], source)}
+    return placed
+
+
+def _text(text: str, source: Source) -> str:
+    """``text`` with each ``line N`` named by cell (a line the text does not have, as
+    in a quoted exception about something else, is left alone)."""
+    if not text:
+        return text
+    renamed = _LINE.sub(lambda match: source.where(int(match.group(1))), text)
+    return renamed.replace("your file", "your notebook")

@@ -1,0 +1,24 @@
+"""Which reading a submission gets: a notebook's cells, or a Python file as it is."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from judge.submission.notebook import notebook_source
+from judge.submission.source import NOTEBOOK_SUFFIX, Source, decode
+
+
+def source_of(name: str | PurePath, content: bytes) -> Source:
+    """The ``Source`` of the submission ``name`` (its path or file name: the suffix
+    says whether it is a notebook) whose bytes are ``content``.
+
+    UTF-8 with or without a byte-order mark, and any line ends (``\\r\\n``, ``\\r``,
+    ``\\n``), as Python itself reads a file.  Raises ``SubmissionError`` for text that
+    is not UTF-8, holds NUL bytes (a binary file named like a submission), or a
+    notebook that is not one (see ``judge.submission.notebook``).
+    """
+    shown = str(name)
+    text = decode(content, shown)
+    if PurePath(shown).suffix.lower() == NOTEBOOK_SUFFIX:
+        return notebook_source(text, shown)
+    return Source(text)
