@@ -37,6 +37,9 @@ from tests.conftest import MINI_SPEC
 
 CHEATS = Path(__file__).resolve().parent / "cheats"
 CORRECT = Path(__file__).resolve().parent / "corpus" / "correct" / "kahn.py"
+# For quadratic cheats (4 to 7 CPU s on 100,000 nodes): limits no busy machine reaches,
+# so that what fails them is the growth of their time, not a timeout.
+SLOW_IS_FINE = Options(timeout=60.0, budget=300.0)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -137,14 +140,24 @@ def test_an_engine_that_works_on_the_first_read_of_grad_fails_linear_time(
 ) -> None:
     """The cheat of issue 9, class 2: backward() returns at once and reading .grad does
     a quadratic pass; timing backward() alone gave it 24/24."""
-    report = grade(CHEATS / "lazy_grad.py", at_scale)
+    report = grade(CHEATS / "lazy_grad.py", at_scale, SLOW_IS_FINE)
     linear = _stress(report, "stress: linear-time")
     assert linear.status is Verdict.FAILED, linear.message
     assert "times longer for 8 times the nodes" in linear.message
-    assert linear.extra["growth"] > 2 * linear.extra["allowed_growth"]
+    assert linear.extra["growth"] > linear.extra["allowed_growth"]
     others = [t for t in report.tests if t is not linear]
     assert all(t.passed for t in others), [(t.name, t.message) for t in others if not t.passed]
     assert report.score == report.max_score - linear.max_score
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="the kernel's count is /proc's")
+def test_a_forged_cpu_time_is_caught_by_the_kernels_count(at_scale: Plan) -> None:
+    """A quadratic engine that rewrites each answer's CPU time to 0.1 s (under the
+    floor) through a patched json.dumps: 24/24 if the judge believed it."""
+    report = grade(CHEATS / "forged_cpu_time.py", at_scale, SLOW_IS_FINE)
+    linear = _stress(report, "stress: linear-time")
+    assert linear.status is Verdict.FAILED, linear.message
+    assert linear.extra["cpu_s"] > 1.0 and linear.extra["growth"] > linear.extra["allowed_growth"]
 
 
 @pytest.fixture

@@ -75,8 +75,14 @@ class Value:
         return order
 
     def backward(self):
-        for node in self._order():  # cheap enough: mark who is owed a pass
+        seen, stack = {self}, [self]
+        while stack:  # linear: only mark who is owed a pass
+            node = stack.pop()
             node._pending = self
+            for child in node._prev:
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
         self._grad = 1.0
 
     def _settle(self):
