@@ -128,3 +128,31 @@ def test_a_timeout_says_which_line_was_running(basic_plan: Plan, tmp_path: Path)
             continue  # the budget was spent before it ran: nothing was running
         assert test.extra.get("line") in (line, line + 1), test
         assert "it was running line" in test.message
+
+
+def test_a_misspelt_method_gets_did_you_mean(basic_plan: Plan, tmp_path: Path) -> None:
+    path, _ = _engine(tmp_path, "    def relu(self):\n", "    def rleu(self):\n")
+    report = _grade(path, basic_plan)
+    shown = [t for t in report.tests if not t.hidden and not t.passed]
+    assert shown
+    for test in shown:
+        assert "did you mean `relu`, not `rleu`?" in test.message, test.message
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "close"),
+    [
+        ("relu", "rleu", True),
+        ("tanh", "tahn", True),
+        ("sigmoid", "sigmod", True),
+        ("__sub__", "__rsub__", False),
+        ("log", "exp", False),
+        ("relu", "reset", False),
+    ],
+)
+def test_did_you_mean_is_for_typos_only(method: str, name: str, close: bool) -> None:
+    from judge.runner.harness import METHOD, close_names
+
+    op = next(op for op, m in METHOD.items() if m == method)
+    cls = type("Value", (), {name: lambda self: self})
+    assert close_names(cls, [op]) == ({op: name} if close else {})

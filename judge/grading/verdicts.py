@@ -52,6 +52,20 @@ def describe_returned(details: dict[str, Any]) -> str | None:
     return f"`{op.method}` returned {what}{where}: {fix}"
 
 
+def did_you_mean(details: dict[str, Any]) -> str:
+    """`` (did you mean `relu`? your class defines `rleu`)``, for each missing method
+    whose name is close to one the class defines (the worker's ``close``)."""
+    close = details.get("close")
+    if not isinstance(close, dict):
+        return ""
+    parts = [
+        f"`{OPS[op].method}`, not `{name}`"
+        for op, name in close.items()
+        if op in OPS and isinstance(name, str)
+    ]
+    return f" (did you mean {' and '.join(parts)}?)" if parts else ""
+
+
 def describe_exception(details: dict[str, Any]) -> str:
     """``TypeError: ... (line 12: return self.data + other.data)``; for an op that
     returned something that is not a Value, what it returned (``describe_returned``)."""
@@ -83,10 +97,14 @@ def judge_outcome(outcome: Outcome, timeout: float) -> tuple[Verdict, str, dict[
         line = exception_line(details)
         if line is not None:
             extra["line"] = line
+        if isinstance(details.get("returned"), dict):
+            extra["returned"] = details["returned"]
     elif kind is Kind.MISSING:
         missing = [OPS[op].description for op in details.get("ops", [])]
         methods = ", ".join(OPS[op].method for op in details.get("ops", []))
         message = f"your Value does not implement {'; '.join(missing)}: define {methods}"
+        message += did_you_mean(details)
+        extra["missing"] = list(details.get("ops", []))
     elif kind is Kind.TIMEOUT:
         limit = details.get("limit_s", timeout)
         if details.get("overall"):

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from judge.grading.verdicts import describe_returned
+from judge.grading.verdicts import describe_returned, did_you_mean
 from judge.program.model import Instruction, Program
 from judge.program.ops import LEAF, OPS
 from judge.properties.rules import fair
@@ -138,23 +137,25 @@ def locate(
     runner: Runner,
     tolerance: Tolerance,
     timeout: float,
-    submission: Path | None = None,
+    source: str | None = None,
     entry: str = "Value",
 ) -> Diagnosis | None:
     """The diagnosis of a failing attempt, or None when there is nothing to point at
-    (a timeout, a crash)."""
+    (a timeout, a crash).  ``source`` is the submission's Python text as the worker
+    compiled it (``judge.submission.Source.text``), whose lines its frames count."""
     kind = failure.outcome.kind
     program = failure.program
     if kind is Kind.MISSING:
         ops = failure.outcome.details.get("ops") or []
         op = str(ops[0]) if ops else LEAF
         node = next((i.target for i in program.instructions if i.op == op), program.nodes[-1])
-        hint = f"Your {entry} has no {method_name(op)}: define it to support {FORMULAS[op]}."
+        hint = f"Your {entry} has no {method_name(op)}: define it to support {FORMULAS[op]}"
+        hint += did_you_mean(failure.outcome.details) + "."
         return Diagnosis(op, "forward", node, hint)
     if kind is Kind.RAISED:
-        return _exception(failure, runner, tolerance, timeout, submission, entry)
+        return _exception(failure, runner, tolerance, timeout, source, entry)
     if kind is Kind.TIMEOUT:
-        return _timeout(failure, submission, entry)
+        return _timeout(failure, source, entry)
     if kind is not Kind.OK or not failure.mismatches:
         return None
     wrong_data = {m.node for m in failure.mismatches if m.field == "data"}
@@ -198,7 +199,7 @@ def _exception(
     runner: Runner,
     tolerance: Tolerance,
     timeout: float,
-    submission: Path | None,
+    source: str | None,
     entry: str,
 ) -> Diagnosis:
     program = failure.program
@@ -224,7 +225,7 @@ def _exception(
             return Diagnosis(culprit.op, "forward", culprit.target, hint)
         if outcome.kind is not Kind.OK:
             break
-    op = _op_at_line(details, submission, entry)
+    op = _op_at_line(details, source, entry)
     node = program.backward or program.nodes[-1]
     if op is None or op == BACKWARD:
         hint = f"backward() raises {what}{_exception_advice(BACKWARD, details)}"
@@ -233,11 +234,11 @@ def _exception(
     return Diagnosis(op, "backward", node, hint)
 
 
-def _timeout(failure: Attempt, submission: Path | None, entry: str) -> Diagnosis | None:
+def _timeout(failure: Attempt, source: str | None, entry: str) -> Diagnosis | None:
     """The method that was running when the time ran out (the worker's watchdog says
     which line), or None when it did not say."""
     details = failure.outcome.details
-    op = _op_at_line(details, submission, entry)
+    op = _op_at_line(details, source, entry)
     if op is None:
         return None
     line, source = (details.get("frames") or [[0, ""]])[-1]
@@ -264,12 +265,14 @@ def _exception_advice(op: str, details: dict[str, Any]) -> str:
     return "."
 
 
-def method_spans(submission: Path, entry: str) -> dict[str, tuple[int, int]]:
-    """The first and last line of each method of the entry class, read with ``ast``
-    (never executed); empty if the file does not parse."""
+def method_spans(source: str, entry: str) -> dict[str, tuple[int, int]]:
+    """The first and last line of each method of the entry class in the submission's
+    Python text ``source``, read with ``ast`` (never executed); empty if it does not
+    parse.  The text is the worker's, not the file read again: a notebook's code cells,
+    the bytes that were graded."""
     try:
-        tree = ast.parse(submission.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
         return {}
     spans: dict[str, tuple[int, int]] = {}
     for node in ast.walk(tree):
@@ -280,27 +283,25 @@ def method_spans(submission: Path, entry: str) -> dict[str, tuple[int, int]]:
     return spans
 
 
-def _op_at_line(details: dict[str, Any], submission: Path | None, entry: str) -> str | None:
+def _op_at_line(details: dict[str, Any], source: str | None, entry: str) -> str | None:
     """The op whose method holds the innermost submission frame of an exception."""
     frames = details.get("frames") or []
-    if not frames or submission is None:
+    if not frames or source is None:
         return None
     line = int(frames[-1][0])
     methods = {method_name(op): op for op in (*OPS, LEAF, BACKWARD)}
-    for name, (first, last) in method_spans(submission, entry).items():
+    for name, (first, last) in method_spans(source, entry).items():
         if first <= line <= last and name in methods:
             return methods[name]
     return None
 
 
-def method_line(
-    op: str, methods: dict[str, int], submission: Path | None, entry: str
-) -> int | None:
+def method_line(op: str, methods: dict[str, int], source: str | None, entry: str) -> int | None:
     """The line of the method implementing ``op`` in the submission, if known."""
     if op in methods:
         return methods[op]
-    if submission is not None:
-        span = method_spans(submission, entry).get(method_name(op))
+    if source is not None:
+        span = method_spans(source, entry).get(method_name(op))
         if span is not None:
             return span[0]
     return None

@@ -317,6 +317,46 @@ def missing_ops(cls: type, ops: list[Any]) -> list[str]:
     return sorted(op for op in needed if op != "value" and getattr(cls, METHOD[op], None) is None)
 
 
+def typo_distance(a: str, b: str) -> int:
+    """Edits from ``a`` to ``b``: a letter added, dropped, changed, or two neighbours
+    swapped (``rleu`` is one from ``relu``).  The worker may import nothing once locked
+    down, so not difflib."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        row = [i]
+        for j, y in enumerate(b, 1):
+            cost = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, previous2[j - 2] + 1)
+            row.append(cost)
+        previous2, previous = previous, row
+    return previous[-1]
+
+
+def close_names(cls: type, ops: list[str]) -> dict[str, str]:
+    """For each missing op, a name the class defines that is one or two typos from its
+    method's (``rleu`` for ``relu``), so the student is asked "did you mean relu?"."""
+    # Names of other ops' methods are not typos (``__rsub__`` is no misspelt
+    # ``__sub__``), nor is what every class has.
+    taken = {*METHOD.values(), *vars(object), "__module__", "__dict__", "__weakref__"}
+    defined = [
+        name[:TYPE_NAME_KEEP]
+        for klass in type.__dict__["__mro__"].__get__(cls)[:-1]  # all but object
+        for name in list(vars(klass))[:1000]
+        if isinstance(name, str) and name not in taken and name.strip("_")
+    ]
+    close = {}
+    for op in ops:
+        method = METHOD[op].strip("_")
+        allowed = 1 if len(method) <= 4 else 2
+        scored = [(typo_distance(method, name.strip("_").lower()), name) for name in defined]
+        best = min(scored, default=(allowed + 1, ""))
+        if best[0] <= allowed:
+            close[op] = best[1]
+    return close
+
+
 class Watchdog:
     """Answers for a program still running near its time limit, with where it is.
 
@@ -453,7 +493,7 @@ class Worker:
         ops = program["ops"]
         missing = missing_ops(self.cls, ops)
         if missing:
-            return {"status": "missing", "ops": missing}
+            return {"status": "missing", "ops": missing, "close": close_names(self.cls, missing)}
         with paused_gc():
             return self.measure(self.cls, program, ops, clock)
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from judge.errors import SandboxError
 from judge.program.ops import LEAF, OPS
+from judge.runner.harness import TYPE_NAME_KEEP
 from judge.runner.outcome import (
     KEEP_TEXT,
     Kind,
@@ -323,7 +324,13 @@ class WorkerProcess:
             return Outcome(Kind.RAISED, details=well_formed(message), output=output)
         ops = message.get("ops")
         if status == "missing" and isinstance(ops, list) and ops and set(ops) <= set(OPS):
-            return Outcome(Kind.MISSING, details={"ops": ops}, output=output)
+            close = message.get("close")  # did-you-mean: op -> a name the class defines
+            close = {
+                op: name[:TYPE_NAME_KEEP]
+                for op, name in (close.items() if isinstance(close, dict) else ())
+                if op in ops and isinstance(name, str)
+            }
+            return Outcome(Kind.MISSING, details={"ops": ops, "close": close}, output=output)
         if status == "forbidden":
             self.kill()
             return Outcome(Kind.FORBIDDEN, details=well_formed(message), output=output)
