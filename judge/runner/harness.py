@@ -557,7 +557,7 @@ class Worker:
         ``except``, a ``finally``) runs after it.  The functions it needs are bound
         when this file loads, before the submission can patch ``json`` or ``os``.
         """
-        text = linecache.getline(self.path, line).strip() if line else ""
+        text = linecache.getline(self.path, line).strip()[:LINE_KEEP] if line else ""
         message = attempt + (f"\n  at line {line} of your file: {text}" if line else "")
         output = self.capture.text() if self.capture is not None else ""
         frames = [[line, text]] if line else []
