@@ -230,17 +230,21 @@ def test_judge_run_stops_on_a_signal_and_leaves_nothing(place: Place, signals: l
     assert left_behind(judge.pid, place.work) == []
 
 
-@pytest.mark.parametrize("signals", [["SIGTERM"], ["SIGINT", "SIGINT", "SIGTERM"]])
-def test_judge_grade_in_parallel_stops_on_a_signal_keeping_what_was_graded(
-    place: Place, signals: list[str]
+@pytest.mark.parametrize(
+    ("jobs", "signals"),
+    [(2, ["SIGTERM"]), (2, ["SIGINT", "SIGINT", "SIGTERM"]), (1, ["SIGINT", "SIGINT"])],
+)
+def test_judge_grade_stops_on_a_signal_keeping_what_was_graded(
+    place: Place, jobs: int, signals: list[str]
 ) -> None:
     place.submission("a_good", hostile=False)
     place.submission("b_hang", hostile=True)
     place.submission("c_hang", hostile=True)
-    judge = place.start("grade", str(place.base / "class"), "-j", "2")
+    judge = place.start("grade", str(place.base / "class"), "-j", str(jobs))
     try:
-        # The good one is graded and cached; both pool processes then hang on a worker.
-        wait_for(lambda: asleep_workers(place.work) == 2, "both workers to fall asleep")
+        # The good one is graded and cached; then each grading process (one per job, or
+        # the judge itself) hangs on a worker.
+        wait_for(lambda: asleep_workers(place.work) == jobs, "the workers to fall asleep")
         wait_for(lambda: any(p.is_file() for p in place.cache.rglob("*")), "a cached result")
         for name in signals:
             if name == "SIGINT":
