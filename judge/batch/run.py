@@ -103,8 +103,9 @@ def grade_batch(
     """Grade every submission with ``plan``; results come from and go to ``cache``.
 
     ``jobs`` processes grade at once (default: every core).  ``reuse=False`` regrades
-    what the cache holds and replaces it.  Ctrl-C (or SIGTERM) stops the batch: the
-    workers are killed, what finished is kept, and the result says ``interrupted``.
+    what the cache holds and replaces it.  Ctrl-C (or SIGTERM) stops the batch within
+    seconds: the workers are killed, what finished is kept, and the result says
+    ``interrupted``; later signals are ignored from then on (see ``judge.interrupt``).
     Raises ``JudgeError`` only for a fault that would hit every submission alike (a
     sandbox level this machine cannot provide, for example).
     """
