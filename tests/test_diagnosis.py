@@ -97,7 +97,7 @@ def test_corpus_mistake_is_diagnosed(
         load = session.start(10.0)
         assert load.error is None
         for prepared in corpora:
-            context = Context(problem, session, 10.0, load.methods, path)
+            context = Context(problem, session, 10.0, load.methods, path.read_text())
             result = check_random(prepared, context)
             assert result.status in (Verdict.FAILED, Verdict.ERROR, Verdict.FLAKY)
             example, diagnosis = result.extra["counterexample"], result.extra["diagnosis"]
@@ -116,7 +116,9 @@ def test_line_of_the_faulty_method(problem: Problem, corpora: list[PreparedPrope
     relu_line = 1 + path.read_text().splitlines().index("    def relu(self):")
     with Session(path, problem.entry, {}, float("inf")) as session:
         load = session.start(10.0)
-        result = check_random(corpora[0], Context(problem, session, 10.0, load.methods, path))
+        result = check_random(
+            corpora[0], Context(problem, session, 10.0, load.methods, path.read_text())
+        )
     assert result.extra["line"] == relu_line
 
 
@@ -256,7 +258,9 @@ def test_a_flaky_submission_is_reported_as_flaky(tmp_path: Path) -> None:
     path.write_text(FLAKY.replace("RELU_SLOPE", "(self.data > 0) * out.grad"))
     with Session(path, "Value", {}, float("inf")) as session:
         load = session.start(5.0)
-        result = check_random(prepared, Context(problem, session, 5.0, load.methods, path))
+        result = check_random(
+            prepared, Context(problem, session, 5.0, load.methods, path.read_text())
+        )
     assert result.status is Verdict.FLAKY
     assert result.message.startswith("different answers on two runs of the same graph")
     assert "counterexample" in result.extra
@@ -269,7 +273,9 @@ def test_an_exception_in_a_backward_step_is_located(tmp_path: Path) -> None:
     path.write_text(source.replace("RELU_SLOPE", "out.grad / (self.data > 0)"))
     with Session(path, "Value", {}, float("inf")) as session:
         load = session.start(5.0)
-        result = check_random(prepared, Context(problem, session, 5.0, load.methods, path))
+        result = check_random(
+            prepared, Context(problem, session, 5.0, load.methods, path.read_text())
+        )
     assert result.status is Verdict.ERROR
     assert result.message.startswith("ZeroDivisionError")
     diagnosis = result.extra["diagnosis"]

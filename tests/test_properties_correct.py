@@ -61,7 +61,7 @@ def test_correct_implementation_passes_every_seed(
     with Session(CORPUS / path, problem.entry, {}, float("inf")) as session:
         assert session.start(10.0).error is None
         for prepared in corpora[problem_id]:
-            context = Context(problem, session, 10.0, {}, CORPUS / path)
+            context = Context(problem, session, 10.0, {}, (CORPUS / path).read_text())
             result = check_random(prepared, context)
             assert result.status is Verdict.PASSED, (
                 f"seed {prepared.seed}: {result.message}\n"

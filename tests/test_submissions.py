@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from judge.cli import cli
 from judge.errors import SubmissionError
 from judge.submission import Source, source_of
-from tests.conftest import GOOD_VALUE
+from tests.conftest import GOOD_VALUE, ROOT
 
 BOM = b"\xef\xbb\xbf"
 # GOOD_VALUE with __mul__ raising on its own line, for a line to find in messages.
@@ -239,3 +239,25 @@ def test_judge_run_refuses_a_malformed_notebook_clearly(tmp_path: Path, mini_dir
         f"Error: {path}: not a notebook: invalid JSON at line 1; open it in Jupyter and "
         "save it again, or submit a .py file\n"
     )
+
+
+def test_a_notebook_or_a_marked_file_gets_the_diagnosis_of_a_python_file(tmp_path: Path) -> None:
+    """The random graphs' diagnosis finds the method at fault by reading the text the
+    worker compiled: a notebook's cells, a file without its byte-order mark."""
+    correct = (ROOT / "submissions" / "correct.py").read_text(encoding="utf-8")
+    broken = correct.replace(
+        "self.grad += (1.0 if self.data > 0 else 0.0) * out.grad",
+        "self.grad += out.grad / (self.data > 0)",
+    )
+    assert broken != correct
+    relu_line = broken.split("\n").index("    def relu(self):") + 1
+    (tmp_path / "marked.py").write_bytes(BOM + broken.replace("\n", "\r\n").encode())
+    (tmp_path / "cells.ipynb").write_text(notebook("import math\n", lines_of(broken)))
+    for name, cell in (("marked.py", None), ("cells.ipynb", 3)):
+        args = ("--format", "json", "--audience", "instructor")
+        report = json.loads(judge("run", tmp_path / name, "-p", "basic-autograd", *args).output)
+        graphs = next(t for t in report["tests"] if t["name"] == "random graphs")
+        assert graphs["diagnosis"]["op"] == "relu", graphs
+        assert graphs["line"] == relu_line
+        assert graphs.get("cell") == cell
+        assert graphs["diagnosis"]["phase"] == "backward"

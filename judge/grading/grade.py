@@ -75,7 +75,7 @@ def grade(
             duration = time.monotonic() - started
             report = _not_loaded(path, problem, load.error, load.output, duration, skipped, held)
             return place_lines(report, source)
-        results, last_run = _run_hidden_last(plan, session, timeout, path)
+        results, last_run = _run_hidden_last(plan, session, timeout, source.text)
         session.close()
         if not session.clean_exit and results:
             results[last_run] = _broke_protocol(results[last_run])
@@ -102,7 +102,7 @@ def _budget_note(results: list[TestResult], budget: float) -> str:
 
 
 def _run_hidden_last(
-    plan: Plan, session: Session, timeout: float, path: Path
+    plan: Plan, session: Session, timeout: float, source: str
 ) -> tuple[list[TestResult], int]:
     """Every test's result in the report's order (the spec's cases, then the random
     graphs and stress checks), and the index of the test run last.
@@ -120,7 +120,7 @@ def _run_hidden_last(
         from judge.properties.check import run_properties
 
         methods = session.load.methods if session.load is not None else {}
-        checks = list(run_properties(plan.properties, problem, session, timeout, methods, path))
+        checks = list(run_properties(plan.properties, problem, session, timeout, methods, source))
     graded.update({i: grade_case(cases[i], problem, session, timeout) for i in hidden})
     results = [graded[i] for i in range(len(cases))] + checks
     return results, hidden[-1] if hidden else len(results) - 1

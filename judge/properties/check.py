@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from judge.compare import check_number, close_enough, compare
@@ -45,13 +44,14 @@ _NO_EXPECT = Expect()
 @dataclass(frozen=True)
 class Context:
     """What every check needs: the problem, where to run graphs, the time per graph,
-    and where the submission's methods are (for the report's ``line``)."""
+    and where the submission's methods are (for the report's ``line``): ``methods``
+    from the worker, ``source`` the Python text it compiled."""
 
     problem: Problem
     runner: Runner
     timeout: float
     methods: Mapping[str, int]
-    submission: Path | None
+    source: str | None
 
 
 def run_properties(
@@ -60,11 +60,11 @@ def run_properties(
     runner: Runner,
     timeout: float,
     methods: Mapping[str, int] | None = None,
-    submission: Path | None = None,
+    source: str | None = None,
 ) -> list[TestResult]:
     """The random-graph test (if the problem draws graphs), then one test per stress
     check."""
-    context = Context(problem, runner, timeout, methods or {}, submission)
+    context = Context(problem, runner, timeout, methods or {}, source)
     results = []
     if prepared.graphs:
         results.append(check_random(prepared, context))
@@ -132,7 +132,7 @@ def check_random(prepared: PreparedProperties, context: Context) -> TestResult:
         context.runner,
         tolerance,
         min(context.timeout, SHRINK_TIMEOUT),
-        context.submission,
+        context.source,
         context.problem.entry,
     )
     if diagnosis is not None and small.outcome.kind is Kind.OK:
@@ -141,7 +141,7 @@ def check_random(prepared: PreparedProperties, context: Context) -> TestResult:
     if diagnosis is not None:
         extra["diagnosis"] = diagnosis.to_dict()
         line = method_line(
-            diagnosis.op, dict(context.methods), context.submission, context.problem.entry
+            diagnosis.op, dict(context.methods), context.source, context.problem.entry
         )
         if line is not None:
             extra["line"] = line
@@ -252,7 +252,7 @@ def _with_mistake(
     if mistake is None:
         return diagnosis
     op = mistake.op or diagnosis.op
-    phase = "backward" if mistake.op is not None else diagnosis.phase
+    phase = mistake.phase if mistake.op is not None else diagnosis.phase
     return dataclasses.replace(diagnosis, op=op, phase=phase, hint=mistake.hint, mistake=mistake.id)
 
 
