@@ -47,7 +47,8 @@ STARTER = (
     "del sys.path[0]; harness.main()"
 )
 # Bytes a response may take: a fixed part for the texts (output, an exception's account:
-# 16 KiB at most as the harness cuts them, when JSON-escaped) and a part per node read.
+# under 9,000 characters as the harness cuts them, 52 KiB if JSON escapes every one) and
+# a part per node read.
 # A node's data and grad take about 70 bytes as numbers and about 250 described as
 # something else (a Value, say); a submission that sends more is stopped, so what the
 # judge reads for one request stays under a few MiB.  MAX_RESPONSE caps any one line
