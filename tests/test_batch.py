@@ -56,9 +56,9 @@ def test_one_folder_per_student(tmp_path: Path) -> None:
     assert list(found) == ["alice", "bob", "carol", "dave"]
     assert found["alice"].path == tmp_path / "alice" / "value.py" and not found["alice"].problem
     assert found["bob"].problem == (
-        "bob/ holds several .py files (helper.py, value.py); pass --file NAME to choose one"
+        "bob/ holds several files to grade (helper.py, value.py); pass --file NAME to choose one"
     )
-    assert found["carol"].problem == "no .py file in carol/"
+    assert found["carol"].problem == "no .py or .ipynb file in carol/"
 
 
 def test_a_named_file_in_each_folder(tmp_path: Path) -> None:
@@ -181,7 +181,7 @@ def test_a_batch_grades_everyone_and_survives_the_worst(
     assert reports["erin"].submission == str(classroom / "erin.py")
     assert reports["frank"].message.endswith("not UTF-8 text; save it as UTF-8")
     assert reports["hank"].message == f"{classroom / 'hank.py'}: not UTF-8 text; save it as UTF-8"
-    assert "several .py files" in reports["gina"].message
+    assert "several files to grade" in reports["gina"].message
     assert reports["dave"].tests[0].status.value == "timeout"
 
 

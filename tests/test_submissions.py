@@ -261,3 +261,41 @@ def test_a_notebook_or_a_marked_file_gets_the_diagnosis_of_a_python_file(tmp_pat
         assert graphs["line"] == relu_line
         assert graphs.get("cell") == cell
         assert graphs["diagnosis"]["phase"] == "backward"
+
+
+# --- judge grade: notebooks, and a row for every entry ------------------------------------
+
+
+def test_judge_grade_takes_notebooks_and_gives_every_entry_a_row(
+    tmp_path: Path, mini_dir: Path
+) -> None:
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "alice.ipynb").write_text(notebook(*CLASS_CELLS), encoding="utf-8")
+    (folder / "bob").mkdir()
+    (folder / "bob" / "engine.ipynb").write_text(notebook(lines_of(GOOD_VALUE)))
+    (folder / "bob" / ".ipynb_checkpoints").mkdir()  # Jupyter's copies: not a second file
+    (folder / "bob" / ".ipynb_checkpoints" / "engine-checkpoint.ipynb").write_text("{")
+    (folder / "carol.ipynb").write_text('{"nbformat": 4, "cells": [', encoding="utf-8")
+    (folder / "dan.py").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")  # an image, renamed
+    (folder / "erin.py").write_bytes(b"class Value:\x00\x00")  # UTF-8, but binary
+    (folder / "gina").mkdir()
+    (folder / "gina" / "value.py").write_text(GOOD_VALUE)
+    (folder / "gina" / "value.ipynb").write_text(notebook(lines_of(GOOD_VALUE)))
+    (folder / "notes.txt").write_text("not a submission")
+    out = tmp_path / "grades.json"
+    args = ("grade", folder, "-p", "mini", "--problems", mini_dir, "--no-cache", "-o", out)
+    result = judge(*args)
+    assert result.exit_code == 1, result.output
+    book = json.loads(out.read_text())
+    rows = {row["name"]: row for row in book["rows"]}
+    assert sorted(rows) == ["alice", "bob", "carol", "dan", "erin", "gina"]
+    assert rows["alice"]["status"] == rows["bob"]["status"] == "passed"
+    why = {name: rows[name]["message"] for name in ("carol", "dan", "erin", "gina")}
+    assert all(rows[name]["status"] == "error" for name in why)
+    assert why["carol"].startswith(f"{folder}/carol.ipynb: not a notebook: invalid JSON at line 1")
+    assert why["dan"] == f"{folder}/dan.py: not UTF-8 text; save it as UTF-8"
+    assert why["erin"].startswith(f"{folder}/erin.py: not a text file (it holds NUL bytes)")
+    assert why["gina"] == (
+        "gina/ holds several files to grade (value.ipynb, value.py); pass --file NAME to choose one"
+    )

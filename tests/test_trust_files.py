@@ -78,7 +78,7 @@ REFUSED = {
     "gone": "gone.py is a symbolic link; not graded",
     "pipe": "pipe.py is a named pipe (FIFO), not a regular file; not graded",
     "sock": "sock.py is a socket, not a regular file; not graded",
-    "lib.py": "no .py file in lib.py/",
+    "lib.py": "no .py or .ipynb file in lib.py/",
 }
 
 

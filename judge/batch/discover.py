@@ -1,11 +1,14 @@
 """Find the submissions in a class's folder.
 
 Two layouts, which may be mixed: one file per student (``DIR/alice.py``) or one folder
-per student (``DIR/bob/value.py``).  Names starting with ``.`` or ``_`` are skipped
-(``.git``, ``__pycache__``).  Every entry that would be graded gets a row, also when it
+per student (``DIR/bob/value.py``).  A submission is a Python file or a Jupyter
+notebook (``DIR/carol.ipynb``, ``DIR/dan/engine.ipynb``; ``judge.submission.SUFFIXES``).
+Names starting with ``.`` or ``_`` are skipped (``.git``, ``__pycache__``,
+``.ipynb_checkpoints``).  Every entry that would be graded gets a row, also when it
 cannot be: a student folder that does not say which file to grade, and any entry named
-``*.py`` that is not a regular file (a symbolic link, a FIFO, a socket) are listed with
-the reason, so that they show up in the gradebook as errors instead of silently missing.
+like a submission that is not a regular file (a symbolic link, a FIFO, a socket) are
+listed with the reason, so that they show up in the gradebook as errors instead of
+silently missing (as does, when it is read, one whose bytes are not a submission).
 
 Nothing below the folder given is followed: entries are looked at with ``lstat``, and a
 symbolic link (to a file or to a folder) is a row saying it was not graded.  The file
@@ -21,6 +24,7 @@ from pathlib import Path
 
 from judge.errors import UsageError
 from judge.files import not_regular
+from judge.submission import SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,11 @@ def _visible(name: str) -> bool:
     return not name.startswith((".", "_"))
 
 
+def _submitted(name: str) -> bool:
+    """Whether ``name`` is named like a submission (``alice.py``, ``alice.ipynb``)."""
+    return Path(name).suffix.lower() in SUFFIXES and Path(name).stem != ""
+
+
 def _lstat_mode(path: Path) -> int | None:
     """``path``'s mode, not following a link; None if there is nothing there."""
     try:
@@ -53,7 +62,8 @@ def discover(folder: Path, filename: str | None = None) -> list[Submission]:
     """The submissions in ``folder``, sorted by name.
 
     With ``filename``, only ``folder/<student>/<filename>`` counts; without it, every
-    ``folder/*.py`` and every student folder, which must hold exactly one ``.py`` file.
+    ``folder/*.py`` (and ``*.ipynb``) and every student folder, which must hold exactly
+    one such file.
     Raises ``UsageError`` when ``folder`` is not a folder or holds no submission.
     """
     if filename is not None and (
@@ -78,14 +88,14 @@ def discover(folder: Path, filename: str | None = None) -> list[Submission]:
             found.append((name + "/", _from_student_folder(child, filename, folder)))
         elif stat.S_ISLNK(mode) and child.is_dir():  # a "student folder" elsewhere
             found.append((name + "/", Submission(name, child, not_regular(mode, name), folder)))
-        elif filename is None and name.endswith(".py"):
+        elif filename is None and _submitted(name):
             problem = "" if stat.S_ISREG(mode) else not_regular(mode, name)
-            found.append((name, Submission(name[:-3], child, problem, folder)))
+            found.append((name, Submission(Path(name).stem, child, problem, folder)))
     if not found:
         expected = (
             f"{folder}/<student>/{filename}"
             if filename
-            else f"{folder}/<student>.py or {folder}/<student>/<file>.py"
+            else f"{folder}/<student>.py (or .ipynb) or {folder}/<student>/<file>.py"
         )
         raise UsageError(f"{folder}: no submissions found; expected {expected}")
     return _unique_names(found)
@@ -99,7 +109,7 @@ def _from_student_folder(folder: Path, filename: str | None, root: Path) -> Subm
             candidates = sorted(
                 (entry.name, entry.stat(follow_symlinks=False).st_mode)
                 for entry in listing
-                if _visible(entry.name) and entry.name.endswith(".py")
+                if _visible(entry.name) and _submitted(entry.name)
             )
     except OSError as error:
         return Submission(folder.name, folder, f"{folder.name}/: cannot list it: {error.strerror}")
@@ -110,12 +120,12 @@ def _from_student_folder(folder: Path, filename: str | None, root: Path) -> Subm
         problem = "" if stat.S_ISREG(mode) else not_regular(mode, f"{folder.name}/{name}")
         return Submission(folder.name, folder / name, problem, root)
     if not candidates:
-        return Submission(folder.name, folder, f"no .py file in {folder.name}/")
+        return Submission(folder.name, folder, f"no .py or .ipynb file in {folder.name}/")
     names = ", ".join(name for name, _ in candidates)
     return Submission(
         folder.name,
         folder,
-        f"{folder.name}/ holds several .py files ({names}); pass --file NAME to choose one",
+        f"{folder.name}/ holds several files to grade ({names}); pass --file NAME to choose one",
     )
 
 
