@@ -5,14 +5,17 @@ cause; hints only where they match; did-you-mean for a misspelt method."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from judge.grading.grade import Options, grade
 from judge.grading.plan import Plan, prepare
-from judge.report.model import Report, Verdict
+from judge.report.formats import render_report
+from judge.report.model import Report, Status, Verdict
 from judge.spec.catalog import Catalog
 from tests.conftest import GOOD_VALUE
 
@@ -156,3 +159,66 @@ def test_did_you_mean_is_for_typos_only(method: str, name: str, close: bool) -> 
     op = next(op for op, m in METHOD.items() if m == method)
     cls = type("Value", (), {name: lambda self: self})
     assert close_names(cls, [op]) == ({op: name} if close else {})
+
+
+# -- the first line: the most likely cause ---------------------------------------------
+def test_the_first_line_names_the_cause_and_groups_the_same_error(
+    basic_plan: Plan, tmp_path: Path
+) -> None:
+    """The unfinished starter's mistake: relu returns None.  Text, JSON and Markdown
+    open with it, once, with the number of tests it broke."""
+    source = GOOD_VALUE.replace(RELU_RETURN, "        out._backward = backward\n\n    def backward")
+    path = tmp_path / "submission.py"
+    path.write_text(source)
+    line = 1 + source.splitlines().index(RELU_DEF.rstrip("\n"))
+    report = grade(path, basic_plan)
+    rendered = render_report("text", report)
+    first = f"  Most likely cause: `relu` returned None (line {line}): did you forget `return out`?"
+    assert rendered.splitlines()[1].startswith(first), rendered
+    broken = [t for t in report.tests if not t.hidden and "returned None" in t.message]
+    assert f"(the same wrong return in {len(broken)} tests)" in rendered.splitlines()[1]
+    cause = json.loads(render_report("json", report))["cause"]
+    assert (cause["op"], cause["phase"], cause["line"]) == ("relu", "forward", line)
+    assert cause["fix"] == "did you forget `return out`?"
+    markdown = render_report("markdown", report).splitlines()
+    assert markdown[2].startswith("**Most likely cause:** \\`relu\\` returned None")
+
+
+def test_a_student_is_told_no_more_of_hidden_tests_in_the_cause(
+    basic_plan: Plan, tmp_path: Path
+) -> None:
+    """Only hidden tests fail: a student's cause names their topics, and no exception,
+    line or value; an instructor's names the error."""
+    report = grade(
+        _engine(tmp_path, "    def relu(self):\n", "    def relu(self):\n")[0], basic_plan
+    )
+    failing = replace(
+        report,
+        status=Status.FAILED,
+        tests=tuple(
+            replace(
+                t,
+                status=Verdict.ERROR,
+                score=0.0,
+                message="SecretError: 3.25 1.5 (hidden values)",
+                extra={"line": 7},
+            )
+            if t.hidden
+            else t
+            for t in report.tests
+        ),
+    )
+    student = json.loads(render_report("json", failing))["cause"]
+    assert "SecretError" not in json.dumps(student) and "line" not in student
+    assert student["text"].startswith(f"{sum(t.hidden for t in report.tests)} hidden tests failed")
+    instructor = json.loads(render_report("json", failing, "instructor"))["cause"]
+    assert "SecretError" in instructor["text"]
+
+
+def test_a_passing_report_has_no_cause(basic_plan: Plan) -> None:
+    from tests.conftest import ROOT
+
+    report = grade(ROOT / "tests" / "corpus" / "correct" / "basic_classic.py", basic_plan)
+    assert report.status is Status.PASSED
+    assert "cause" not in json.loads(render_report("json", report))
+    assert "Most likely cause" not in render_report("text", report)

@@ -129,9 +129,11 @@ class Mistake:
     """A classic mistake: a short title, the fix in plain words, and its engine.
 
     ``order_dependent``: its numbers depend on the order the graph is walked.
-    ``op``: where the mistake lives when it is not in one operation (``backward`` for
-    the backward pass itself, ``value`` for the constructor), which the diagnosis then
-    names whatever operation the small graph happened to show it through.
+    ``op`` and ``phase``: where the mistake lives (an operation; ``backward`` for the
+    backward pass itself, ``value`` for the constructor), which the diagnosis then
+    names whatever operation the small graph happened to show it through (a bug in
+    ``__pow__`` shows in a division built on it); None for a mistake made in every
+    operation alike (``=`` for ``+=``), which the diagnosis locates.
     """
 
     id: str
@@ -140,6 +142,7 @@ class Mistake:
     engine: type[Engine]
     order_dependent: bool = False
     op: str | None = None
+    phase: str = "backward"
 
     @property
     def hint(self) -> str:
@@ -215,18 +218,21 @@ LIBRARY: tuple[Mistake, ...] = (
         "add's backward step gives a gradient to the left operand only",
         "Both operands of a + b get the output's gradient: also `other.grad += out.grad`.",
         AddForgetsOther,
+        op="add",
     ),
     Mistake(
         "relu-no-mask",
         "relu's backward passes the gradient through even where the input is negative",
         "Multiply by the mask: `self.grad += (out.data > 0) * out.grad`.",
         _override("ReluNoMask", local={"relu": lambda x, z: (1.0,)}),
+        op="relu",
     ),
     Mistake(
         "relu-slope-at-zero",
         "relu's backward gives slope 1 at exactly 0 (it tests >= 0)",
         "The slope of relu at 0 is 0 here, as in PyTorch and micrograd: test `> 0`.",
         _override("ReluSlopeAtZero", local={"relu": lambda x, z: (1.0 if x >= 0 else 0.0,)}),
+        op="relu",
     ),
     Mistake(
         "mul-grads-swapped",
@@ -234,48 +240,60 @@ LIBRARY: tuple[Mistake, ...] = (
         "The slope of a * b for a is b, and for b it is a: "
         "`self.grad += other.data * out.grad; other.grad += self.data * out.grad`.",
         _override("MulGradsSwapped", local={"mul": lambda x, y, z: (x, y)}),
+        op="mul",
     ),
     Mistake(
         "mul-forward-adds",
         "mul's forward pass adds the operands instead of multiplying them",
         "Compute `self.data * other.data` in __mul__.",
         _override("MulForwardAdds", forward={"mul": lambda x, y: x + y}),
+        op="mul",
+        phase="forward",
     ),
     Mistake(
         "pow-no-exponent",
         "pow's backward drops the exponent factor: x ** (n - 1) instead of n * x ** (n - 1)",
         "d(x ** n)/dx = n * x ** (n - 1): `self.grad += n * self.data ** (n - 1) * out.grad`.",
         _override("PowNoExponent", local={"pow": lambda x, n, z: (x ** (n - 1),)}),
+        op="pow",
     ),
     Mistake(
         "div-denominator-sign",
         "division's backward gives the denominator +a / b**2",
         "d(a / b)/db = -a / b**2: the denominator's gradient has a minus sign.",
         _override("DivDenominatorSign", local={"div": lambda x, y, z: (1.0 / y, x / y**2)}),
+        op="div",
     ),
     Mistake(
         "sub-reversed",
         "__sub__ computes other - self",
         "a - b is `self.data - other.data` (or `self + (-other)`).",
         SubReversed,
+        op="sub",
+        phase="forward",
     ),
     Mistake(
         "sub-grad-sign",
         "sub's backward gives the right operand +out.grad",
         "d(a - b)/db = -1: `other.grad -= out.grad` (or build a - b as a + (-b)).",
         SubGradSign,
+        op="sub",
     ),
     Mistake(
         "rsub-reversed",
         "__rsub__ computes self - other, but n - a calls a.__rsub__(n)",
         "Return `other - self` in __rsub__ (for example `(-self) + other`).",
         RsubReversed,
+        op="rsub",
+        phase="forward",
     ),
     Mistake(
         "rdiv-reversed",
         "__rtruediv__ computes self / other, but n / a calls a.__rtruediv__(n)",
         "Return `other / self` in __rtruediv__ (for example `Value(other) / self`).",
         RdivReversed,
+        op="rdiv",
+        phase="forward",
     ),
     Mistake(
         "neg-detached",
@@ -284,30 +302,35 @@ LIBRARY: tuple[Mistake, ...] = (
         "Return a node with a backward step: d(-a)/da = -1 "
         "(`self.grad -= out.grad`), or write -a as a * -1.",
         NegDetached,
+        op="neg",
     ),
     Mistake(
         "exp-slope-from-input",
         "exp's backward uses the input x as the slope",
         "d exp(x)/dx = exp(x), the output: `self.grad += out.data * out.grad`.",
         _override("ExpSlopeFromInput", local={"exp": lambda x, z: (x,)}),
+        op="exp",
     ),
     Mistake(
         "tanh-slope-linear",
         "tanh's backward uses 1 - t instead of 1 - t**2",
         "d tanh(x)/dx = 1 - tanh(x)**2: `self.grad += (1 - t**2) * out.grad`.",
         _override("TanhSlopeLinear", local={"tanh": lambda x, z: (1.0 - z,)}),
+        op="tanh",
     ),
     Mistake(
         "tanh-slope-from-input",
         "tanh's backward uses the input: 1 - x**2 instead of 1 - t**2",
         "The slope uses the output t = tanh(x): `self.grad += (1 - t**2) * out.grad`.",
         _override("TanhSlopeFromInput", local={"tanh": lambda x, z: (1.0 - x * x,)}),
+        op="tanh",
     ),
     Mistake(
         "sigmoid-slope-from-input",
         "sigmoid's backward uses the input: x * (1 - x) instead of s * (1 - s)",
         "The slope uses the output s = sigmoid(x): `self.grad += s * (1 - s) * out.grad`.",
         _override("SigmoidSlopeFromInput", local={"sigmoid": lambda x, z: (x * (1.0 - x),)}),
+        op="sigmoid",
     ),
     Mistake(
         "sigmoid-forward-sign",
@@ -318,12 +341,15 @@ LIBRARY: tuple[Mistake, ...] = (
             # 1 / (1 + exp(x)) for x >= 0, written as sigmoid(-x) so that it cannot overflow
             forward={"sigmoid": lambda x: _sig(-x) if x >= 0 else _sig(x)},
         ),
+        op="sigmoid",
+        phase="forward",
     ),
     Mistake(
         "log-slope-from-output",
         "log's backward uses 1 / log(x) instead of 1 / x",
         "d log(x)/dx = 1 / x: `self.grad += out.grad / self.data`.",
         _override("LogSlopeFromOutput", local={"log": lambda x, z: (1.0 / z,)}),
+        op="log",
     ),
 )
 

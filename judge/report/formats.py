@@ -3,16 +3,19 @@ gradebook (``judge grade``).  Modules are imported only when their format is ask
 
 Rendering goes through here so that a report is cut for its audience (see
 ``judge.report.audience``) once, before any writer sees it: a student's view unless the
-caller asks for an instructor's.
+caller asks for an instructor's.  Its most likely cause (``judge.report.cause``) is
+found in that view, so it says nothing the view does not.
 """
 
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 from typing import Any
 
 from judge.errors import UsageError
 from judge.report.audience import Audience, for_audience, gradebook_for_audience
+from judge.report.cause import with_cause
 from judge.report.gradebook import Gradebook
 from judge.report.model import Report
 
@@ -59,7 +62,7 @@ def render_report(
 ) -> str:
     """``report`` as ``audience`` may see it, in the format ``name`` (a key of
     ``REPORT_FORMATS``); ``options`` go to the writer (``color`` for text)."""
-    view = for_audience(report, check_audience(name, audience))
+    view = with_cause(for_audience(report, check_audience(name, audience)))
     text: str = importlib.import_module(REPORT_FORMATS[name]).render(view, **options)
     return text
 
@@ -70,5 +73,7 @@ def render_gradebook(
     """``book`` as ``audience`` may see it, in the format ``name`` (a key of
     ``GRADEBOOK_FORMATS``)."""
     view = gradebook_for_audience(book, check_audience(name, audience))
+    entries = tuple(replace(entry, report=with_cause(entry.report)) for entry in view.entries)
+    view = replace(view, entries=entries)
     text: str = importlib.import_module(GRADEBOOK_FORMATS[name]).render_gradebook(view)
     return text

@@ -9,6 +9,7 @@ shows was decided before, by ``judge.report.audience``.
 
 from __future__ import annotations
 
+from judge.report.cause import PREFIX
 from judge.report.details import full_message
 from judge.report.escape import html_inline
 from judge.report.escape import markdown_block as fenced
@@ -64,8 +65,21 @@ def _headline(report: Report, name: str) -> str:
     )
 
 
+def _cause(report: Report) -> list[str]:
+    """The report's most likely cause (``judge.report.cause``) as its first line."""
+    cause = report.extra.get("cause")
+    if not isinstance(cause, dict) or not cause.get("text") or report.status is Status.ERROR:
+        return []  # an error's message, shown first, is its cause
+    return [f"**{PREFIX.strip()}** {cell(str(cause['text']))}", ""]
+
+
 def _report_body(report: Report) -> list[str]:
-    """The table of tests and the details of those that did not pass."""
+    """The most likely cause, the table of tests and the details of those that did
+    not pass."""
+    return _cause(report) + _tests_body(report)
+
+
+def _tests_body(report: Report) -> list[str]:
     if report.status is Status.ERROR and report.message:
         return [fenced(_clip(report.message))]
     lines = ["| | Test | Score | Result |", "| --- | --- | ---: | --- |"]

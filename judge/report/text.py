@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from judge.report.cause import PREFIX
 from judge.report.escape import terminal, terminal_line
 from judge.report.model import Report, Status, TestResult, Verdict
 
@@ -65,6 +66,9 @@ def render(report: Report, color: bool = False) -> str:
     """The report as text; ``color`` adds ANSI colours for a terminal."""
     headline = terminal_line(f"{report.submission} on {report.problem}")
     lines = [_paint(headline + _audience_note(report), "bold", color)]
+    cause = report.extra.get("cause")
+    if isinstance(cause, dict) and cause.get("text") and report.status is Status.FAILED:
+        lines.append(_paint(terminal_line(f"  {PREFIX}{cause['text']}"), "bold", color))
     if report.status is Status.ERROR and report.message:
         lines.append(textwrap.indent(terminal(report.message), "  "))
         output = report.extra.get("output")

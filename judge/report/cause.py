@@ -1,0 +1,191 @@
+"""The most likely cause of a failing report, in one line a student can act on.
+
+Every writer opens a failing report with it, before the list of tests, and the JSON
+carries it as ``cause``.  It is found in the report as its reader may see it (after
+``judge.report.audience`` cut the hidden tests for a student), so it can say nothing
+a hidden test's own text would not: for a student, a hidden test gives its verdict
+and topic only.
+
+The order is what is most certain and most useful first: an op that returned
+something not a Value (the worker saw it); a method that is not defined; the random
+graphs' diagnosis when it recognised a classic mistake; an exception, grouped over the
+tests it broke ("the same TypeError in 13 tests, first at line 30"); a timeout, with
+the line that was running; any other diagnosis; then the first failing test's message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from judge.program.ops import OPS
+from judge.report.model import Report, Status, TestResult, Verdict
+
+PREFIX = "Most likely cause: "
+_MISSING = "your Value does not implement"
+_MISTAKE = "This looks like a classic mistake: "
+
+
+@dataclass(frozen=True)
+class Cause:
+    """The first line of a failing report: ``text`` in the student's words; ``op``
+    and ``phase`` as the diagnosis names them (``op`` may be ``backward`` or
+    ``value``), ``line`` in the submission, ``fix`` what to do, ``tests`` how many
+    tests it explains."""
+
+    text: str
+    tests: int
+    op: str | None = None
+    phase: str | None = None
+    line: int | None = None
+    fix: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's ``cause`` field (JSON)."""
+        fields: dict[str, Any] = {"text": self.text, "tests": self.tests}
+        for key in ("op", "phase", "line"):
+            if getattr(self, key) is not None:
+                fields[key] = getattr(self, key)
+        if self.fix:
+            fields["fix"] = self.fix
+        return fields
+
+
+def _first_line(text: str) -> str:
+    return text.strip().split("\n", 1)[0]
+
+
+def _line(test: TestResult) -> int | None:
+    line = test.extra.get("line")
+    return line if type(line) is int else None
+
+
+def _group(tests: Sequence[TestResult], first: TestResult) -> list[TestResult]:
+    """The tests whose message opens like ``first``'s (up to " on ", where the random
+    graphs add where they failed)."""
+    head = _first_line(first.message).split(" on ", 1)[0]
+    return [t for t in tests if _first_line(t.message).split(" on ", 1)[0] == head]
+
+
+def _times(count: int, what: str) -> str:
+    return "" if count < 2 else f" (the same {what} in {count} tests)"
+
+
+def _from_diagnosis(test: TestResult, count: int) -> Cause | None:
+    diagnosis = test.extra.get("diagnosis")
+    if not isinstance(diagnosis, dict):
+        return None
+    op, phase, hint = diagnosis.get("op"), diagnosis.get("phase"), str(diagnosis.get("hint", ""))
+    line = _line(test)
+    at = f" (line {line})" if line is not None else ""
+    fix = hint.removeprefix(_MISTAKE)
+    text = f"in {_where(str(op), str(phase))}{at}: {fix}"
+    return Cause(text, count, str(op), str(phase), line, fix)
+
+
+def _where(op: str, phase: str) -> str:
+    """``__pow__'s backward step``, ``backward()``, ``__init__``, ``relu (forward)``."""
+    if op == "backward":
+        return "backward()"
+    if op == "value":
+        return "__init__"
+    method = OPS[op].method if op in OPS else op
+    return f"{method}'s backward step" if phase == "backward" else f"{method}"
+
+
+def find_cause(report: Report) -> Cause | None:
+    """The most likely cause of ``report``'s failures, or None when it passed."""
+    if report.status is Status.PASSED:
+        return None
+    if report.status is Status.ERROR:
+        line = report.extra.get("line")
+        text = _first_line(report.message) or "the submission could not be graded"
+        return Cause(text, len(report.tests), line=line if type(line) is int else None)
+    failing = [t for t in report.tests if not t.passed]
+    scored = [t for t in failing if t.max_score > 0] or failing
+    # What the submission said about itself: a hidden test cut for a student has no extra.
+    telling = [t for t in scored if not (t.hidden and not t.extra and not t.output)]
+    telling = [t for t in telling if not t.message.startswith("hidden ")]
+    returned = [t for t in telling if isinstance(t.extra.get("returned"), dict)]
+    if returned:
+        group = _group(telling, returned[0])
+        text = _first_line(returned[0].message).split(" on ", 1)[0]
+        op = str(returned[0].extra["returned"].get("op"))
+        fix = text.split(": ", 1)[-1]
+        return Cause(
+            text + _times(len(group), "wrong return"),
+            len(group),
+            op,
+            "forward",
+            _line(returned[0]),
+            fix,
+        )
+    missing = [t for t in telling if t.message.startswith(_MISSING)]
+    if missing:
+        group = _group(telling, missing[0])
+        text = _first_line(missing[0].message).split(" on ", 1)[0]
+        ops = missing[0].extra.get("missing")
+        op = str(ops[0]) if isinstance(ops, list) and ops else None
+        return Cause(text + _times(len(group), "missing method"), len(group), op, "forward")
+    diagnosed = [t for t in telling if isinstance(t.extra.get("diagnosis"), dict)]
+    recognised = [t for t in diagnosed if t.extra["diagnosis"].get("mistake")]
+    if recognised:
+        return _from_diagnosis(recognised[0], len(scored))
+    raised = [t for t in telling if t.status is Verdict.ERROR and t.kind == "case"]
+    raised = raised or [t for t in telling if t.status is Verdict.ERROR]
+    if raised:
+        return _raised(telling, raised[0], diagnosed)
+    timeouts = [t for t in telling if t.status is Verdict.TIMEOUT and _line(t) is not None]
+    if timeouts:
+        group = [t for t in telling if t.status is Verdict.TIMEOUT]
+        line = _line(timeouts[0])
+        text = f"your code did not finish in time: it was running line {line}"
+        source = timeouts[0].message.split(f"line {line} of your file: ", 1)[-1]
+        if source != timeouts[0].message:
+            text += f" ({source.strip()})"
+        diagnosis = next((t.extra["diagnosis"] for t in diagnosed if t in group), {})
+        return Cause(
+            text + " (an endless loop?)" + _times(len(group), "timeout"),
+            len(group),
+            diagnosis.get("op"),
+            diagnosis.get("phase"),
+            line,
+            "a loop must move on to another node each time round, and stop",
+        )
+    if diagnosed:
+        return _from_diagnosis(diagnosed[0], len(scored))
+    if telling:
+        first = telling[0]
+        what = _first_line(first.message) or first.status.value
+        return Cause(f"{first.name}: {what}", 1, line=_line(first))
+    topics = "; ".join(dict.fromkeys(t.topic or t.name for t in scored))
+    return Cause(f"{len(scored)} hidden tests failed: {topics}", len(scored))
+
+
+def _raised(telling: list[TestResult], first: TestResult, diagnosed: list[TestResult]) -> Cause:
+    """An exception, grouped over the tests whose message opens the same way."""
+    group = _group(telling, first)
+    message = _first_line(first.message).split(" on ", 1)[0]
+    kind = message.split(":", 1)[0]
+    line = _line(first)
+    where = f", first at line {line}" if line is not None else ""
+    if len(group) > 1:
+        text = f"the same {kind} in {len(group)} tests{where}: {message}"
+    else:
+        text = message + (f" (line {line})" if line is not None else "")
+    diagnosis = next((t.extra["diagnosis"] for t in diagnosed), None)
+    if diagnosis is None:
+        return Cause(text, len(group), line=line)
+    hint = str(diagnosis.get("hint", ""))
+    return Cause(
+        f"{text}; {hint}", len(group), diagnosis.get("op"), diagnosis.get("phase"), line, hint
+    )
+
+
+def with_cause(report: Report) -> Report:
+    """``report`` with its ``cause`` field (see ``find_cause``), for every writer."""
+    cause = find_cause(report)
+    if cause is None:
+        return report
+    return replace(report, extra={**report.extra, "cause": cause.to_dict()})
