@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import shlex
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -166,9 +167,9 @@ def cli() -> None:
     "--format",
     "output_format",
     type=click.Choice(["text", "json", "junit", "gradescope", "github", "markdown"]),
-    default="text",
-    show_default=True,
-    help="github writes annotations, and a job summary to $GITHUB_STEP_SUMMARY when set.",
+    default=None,
+    help="Default: from the -o file's suffix (.json, .md, .xml), else text.  github "
+    "writes annotations, and a job summary to $GITHUB_STEP_SUMMARY when set.",
 )
 @click.option(
     "-o",
@@ -182,7 +183,7 @@ def run(
     submission: Path,
     problem_id: str,
     problem_dirs: tuple[Path, ...],
-    output_format: str,
+    output_format: str | None,
     output: Path | None,
     timeout: float | None,
     budget: float | None,
@@ -191,15 +192,16 @@ def run(
     sandbox: str,
     audience: str,
 ) -> None:
-    """Grade one SUBMISSION file and print its report.
+    """Grade one SUBMISSION file (a .py file or a Jupyter notebook) and print its report.
 
     Exit status: 0 passed, 1 not passed, 2 usage or spec error, 3 internal error,
     130 interrupted.
     """
     from judge.grading.grade import Options, grade
     from judge.grading.plan import prepare
-    from judge.report.formats import check_audience, render_report
+    from judge.report.formats import REPORT_FORMATS, check_audience, render_report
 
+    output_format = output_format or _format_of(output, REPORT_FORMATS)
     check_audience(output_format, audience)
     problem = _catalog(problem_dirs).get(problem_id)
     plan = prepare(problem, seed=seed, examples=examples)
@@ -214,6 +216,17 @@ def run(
             _append_step_summary(render_report("markdown", report, audience))
     _emit(text, output)
     sys.exit(EXIT_PASSED if report.status.value == "passed" else EXIT_NOT_PASSED)
+
+
+# The format an -o file is written in when --format is not given, by its suffix.
+FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".md": "markdown", ".xml": "junit"}
+
+
+def _format_of(output: Path | None, offered: Mapping[str, object]) -> str:
+    """The format ``-o output`` asks for by its suffix, if the command ``offered`` it;
+    else text."""
+    wanted = FORMAT_BY_SUFFIX.get(output.suffix.lower()) if output is not None else None
+    return wanted if wanted in offered else "text"
 
 
 def _append_step_summary(markdown: str) -> None:
@@ -344,11 +357,9 @@ def grade_command(
     from judge.grading.grade import Options
     from judge.grading.plan import prepare
     from judge.report import gradebook_text
-    from judge.report.formats import check_audience, render_gradebook
+    from judge.report.formats import GRADEBOOK_FORMATS, check_audience, render_gradebook
 
-    if output_format is None:
-        suffixes = {".csv": "csv", ".json": "json", ".md": "markdown", ".xml": "junit"}
-        output_format = suffixes.get(output.suffix.lower(), "text") if output else "text"
+    output_format = output_format or _format_of(output, GRADEBOOK_FORMATS)
     check_audience(output_format, audience)
     problem = _catalog(problem_dirs).get(problem_id)
     submissions = collect(list(paths), filename)
@@ -429,7 +440,7 @@ def problems_show(problem_id: str, problem_dirs: tuple[Path, ...]) -> None:
         if not case.hidden:
             click.echo(f"## {case.name}\n")
             click.echo(case.source.rstrip() + "\n")
-    click.echo(f"Start with: judge init {problem.id}")
+    click.echo(f"Start with: judge init {problem.id}{_with_problems(problem_dirs)}")
 
 
 @problems.command("check")
@@ -461,7 +472,15 @@ def init(problem_id: str, path: Path | None, force: bool, problem_dirs: tuple[Pa
     if target.exists() and not force:
         raise UsageError(f"{target} already exists; pass --force to overwrite it")
     write_atomic(target, problem.starter)
-    click.echo(f"wrote {target}; grade it with: judge run {target} -p {problem.id}")
+    command = f"judge run {shlex.quote(str(target))} -p {problem.id}{_with_problems(problem_dirs)}"
+    click.echo(f"wrote {target}; grade it with: {command}")
+
+
+def _with_problems(problem_dirs: tuple[Path, ...]) -> str:
+    """The ``--problems`` options of a command to suggest: the folders given to this one
+    (a problem of the user's own is found there, and one of them may replace a built-in
+    problem), quoted for the shell."""
+    return "".join(f" --problems {shlex.quote(str(folder))}" for folder in problem_dirs)
 
 
 def main() -> None:

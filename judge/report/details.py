@@ -8,8 +8,26 @@ and the graph that shows the mistake (``extra["diagnosis"]`` and
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
+from typing import Any
 
 from judge.report.model import TestResult
+from judge.submission import where
+
+# What "advisory" means, wherever an advisory test that did not pass is shown.
+ADVISORY_NOTE = (
+    "advisory checks are worth 0 points: they never change the score or the status, "
+    "but say what would break on bigger graphs (fix them if you can)"
+)
+
+
+def place(extra: Mapping[str, Any]) -> str:
+    """Where in the submission a test's ``extra`` points (``line 30``, or ``cell 3, line
+    4`` in a notebook), or "" when it names no line."""
+    line, cell = extra.get("line"), extra.get("cell")
+    if type(line) is not int:
+        return ""
+    return where(cell if type(cell) is int else None, line)
 
 
 def explanation(test: TestResult) -> str:

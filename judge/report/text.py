@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from judge.report.cause import PREFIX
+from judge.report.details import ADVISORY_NOTE, place
 from judge.report.escape import terminal, terminal_line
 from judge.report.model import Report, Status, TestResult, Verdict
 
@@ -45,8 +46,10 @@ def _explanation(test: TestResult) -> list[str]:
     lines = []
     diagnosis = test.extra.get("diagnosis")
     if isinstance(diagnosis, dict):
-        where = f"{diagnosis.get('op')} ({diagnosis.get('phase')}), node {diagnosis.get('node')}"
-        sentence = terminal_line(f"diagnosis: {where}: {diagnosis.get('hint', '')}")
+        at = place(test.extra)  # the method at fault, which the graph's code does not show
+        where = f"{diagnosis.get('op')} ({diagnosis.get('phase')})" + (f" at {at}" if at else "")
+        sentence = f"diagnosis: {where}, node {diagnosis.get('node')}: {diagnosis.get('hint', '')}"
+        sentence = terminal_line(sentence)
         lines.append(textwrap.fill(sentence, 96, initial_indent=" " * 6, subsequent_indent=" " * 8))
     example = test.extra.get("counterexample")
     if isinstance(example, dict) and example.get("code"):
@@ -78,6 +81,12 @@ def render(report: Report, color: bool = False) -> str:
     else:
         for test in report.tests:
             lines.extend(_test_lines(test, color))
+        if any(t.max_score == 0 and not t.passed for t in report.tests):
+            lines.append(
+                textwrap.fill(
+                    f"note: {ADVISORY_NOTE}", 96, initial_indent="  ", subsequent_indent="    "
+                )
+            )
         if report.message:  # a note on the whole run: its time budget was spent
             lines.append(textwrap.indent(terminal(f"note: {report.message}"), "  "))
     passed = sum(1 for t in report.tests if t.passed)
