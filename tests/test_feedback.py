@@ -222,3 +222,41 @@ def test_a_passing_report_has_no_cause(basic_plan: Plan) -> None:
     assert report.status is Status.PASSED
     assert "cause" not in json.loads(render_report("json", report))
     assert "Most likely cause" not in render_report("text", report)
+
+
+# -- order-dependent results: the cause first, flaky last ------------------------------
+@pytest.mark.parametrize(
+    ("name", "mistake"),
+    [("no_topo_sort", "no-topological-sort"), ("visited_by_value", "visited-by-value")],
+)
+def test_an_order_dependent_mistake_is_told_as_a_mistake_not_as_flaky(
+    name: str, mistake: str, basic_plan: Plan
+) -> None:
+    """These answer differently from run to run (they walk a set of nodes); the mistake
+    explains why, so the verdict is failed, and the message says so."""
+    from tests.conftest import ROOT
+
+    report = grade(ROOT / "tests" / "corpus" / "wrong" / f"{name}.py", basic_plan)
+    random = next(t for t in report.tests if t.name == "random graphs")
+    assert random.status is Verdict.FAILED, random.message
+    assert random.extra["diagnosis"]["mistake"] == mistake
+    assert "change from one run to the next because of this mistake" in random.message
+
+
+def test_flaky_only_when_nothing_explains_it_and_then_says_where(
+    basic_plan: Plan, tmp_path: Path
+) -> None:
+    path, _ = _engine(
+        tmp_path,
+        "            self.grad += (out.data > 0) * out.grad\n",
+        "            self.grad += (out.data > 0) * out.grad * (1 + random.random())\n",
+    )
+    source = "import random\n" + path.read_text()
+    path.write_text(source)
+    line = 1 + source.splitlines().index(
+        "            self.grad += (out.data > 0) * out.grad * (1 + random.random())"
+    )
+    report = grade(path, basic_plan)
+    random = next(t for t in report.tests if t.name == "random graphs")
+    assert random.status is Verdict.FLAKY, random.message
+    assert f"your code draws random numbers (line {line}: " in random.message

@@ -17,7 +17,8 @@ from judge.compare import check_number, close_enough, compare
 from judge.engine.evaluate import Reference
 from judge.grading.verdicts import describe_exception, judge_outcome
 from judge.program.model import Program
-from judge.properties.localise import Diagnosis, locate, method_line
+from judge.properties.localise import BACKWARD, Diagnosis, chance_lines, locate, method_line
+from judge.properties.mistakes import BY_ID
 from judge.properties.prepare import PreparedProperties
 from judge.properties.recognise import Observation, recognise
 from judge.properties.rules import fair
@@ -150,12 +151,7 @@ def check_random(prepared: PreparedProperties, context: Context) -> TestResult:
         extra["line"] = frames[-1][0]  # where the watchdog found it running
     verdict, message = _verdict(small, where, context)
     if flaky:
-        verdict = Verdict.FLAKY
-        message = (
-            "different answers on two runs of the same graph: the results depend on chance "
-            "(random numbers, or the order in which a set is iterated); make them "
-            f"deterministic. In one run: {message}"
-        )
+        verdict, message = _unsteady(verdict, message, diagnosis, context)
     return _result(
         RANDOM_TEST,
         "property",
@@ -165,6 +161,40 @@ def check_random(prepared: PreparedProperties, context: Context) -> TestResult:
         output=small.outcome.output,
         **extra,
         **counts,
+    )
+
+
+def _unsteady(
+    verdict: Verdict, message: str, diagnosis: Diagnosis | None, context: Context
+) -> tuple[Verdict, str]:
+    """The verdict and message of a graph answered differently on two runs.
+
+    A deterministic explanation comes first: a recognised mistake, or a backward() that
+    is wrong whatever order it walks in (each op right alone), gives different numbers
+    from run to run only because the order a set is iterated in decides which wrong
+    number comes out; that is a wrong engine, told as such.  Flaky only when nothing
+    explains it, and then the lines that depend on chance are named."""
+    mistake = BY_ID.get(diagnosis.mistake) if diagnosis and diagnosis.mistake else None
+    if mistake is not None or (diagnosis is not None and diagnosis.op == BACKWARD):
+        return verdict, (
+            f"{message}. The numbers change from one run to the next because of this "
+            "mistake: the order in which a set is iterated decides which wrong number "
+            "comes out"
+        )
+    chance = chance_lines(context.source)
+    if "random" in chance:
+        line, text = chance["random"][0]
+        why = f"your code draws random numbers (line {line}: {text}); make it deterministic"
+    elif "set" in chance:
+        shown = "; ".join(f"line {line}: {text}" for line, text in chance["set"][:3])
+        why = (
+            f"your code makes a set ({shown}), and iterating over a set of objects gives a "
+            "different order on each run; with a right algorithm the order would not matter"
+        )
+    else:
+        why = "the results depend on chance (random numbers, or the order a set is iterated in)"
+    return Verdict.FLAKY, (
+        f"different answers on two runs of the same graph: {why}. In one run: {message}"
     )
 
 

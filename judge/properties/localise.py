@@ -283,6 +283,37 @@ def method_spans(source: str, entry: str) -> dict[str, tuple[int, int]]:
     return spans
 
 
+def chance_lines(source: str | None) -> dict[str, list[tuple[int, str]]]:
+    """Where the submission's results can depend on chance, read with ``ast``: under
+    ``set``, the lines that make a set (``set(...)``, ``{a, b}``, a comprehension), whose
+    order of iteration over objects changes from run to run; under ``random``, the
+    lines that call the ``random`` module."""
+    found: dict[str, set[int]] = {"set": set(), "random": set()}
+    try:
+        tree = ast.parse(source or "")
+    except (SyntaxError, ValueError):
+        tree = ast.Module(body=[], type_ignores=[])
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Set, ast.SetComp)):
+            found["set"].add(node.lineno)
+        elif isinstance(node, ast.Call):
+            function = node.func
+            if isinstance(function, ast.Name) and function.id in ("set", "frozenset"):
+                found["set"].add(node.lineno)
+            elif (
+                isinstance(function, ast.Attribute)
+                and isinstance(function.value, ast.Name)
+                and function.value.id == "random"
+            ):
+                found["random"].add(node.lineno)
+    text = (source or "").split("\n")
+    return {
+        kind: [(line, text[line - 1].strip()) for line in sorted(lines) if line <= len(text)]
+        for kind, lines in found.items()
+        if lines
+    }
+
+
 def _op_at_line(details: dict[str, Any], source: str | None, entry: str) -> str | None:
     """The op whose method holds the innermost submission frame of an exception."""
     frames = details.get("frames") or []
