@@ -260,3 +260,26 @@ def test_flaky_only_when_nothing_explains_it_and_then_says_where(
     random = next(t for t in report.tests if t.name == "random graphs")
     assert random.status is Verdict.FLAKY, random.message
     assert f"your code draws random numbers (line {line}: " in random.message
+
+
+# -- hints only where they match -------------------------------------------------------
+def test_a_stress_hint_only_under_the_failure_it_explains(basic_plan: Plan, tmp_path: Path) -> None:
+    """A TypeError on the deep chain gets no advice about recursion; a recursive sort's
+    RecursionError gets it."""
+    from tests.conftest import ROOT
+
+    path, _ = _engine(
+        tmp_path,
+        "        self.grad = 1.0\n",
+        "        if len(order) > 5000:\n            raise TypeError('too big')\n"
+        "        self.grad = 1.0\n",
+    )
+    report = grade(path, basic_plan)
+    deep = next(t for t in report.tests if t.name.startswith("stress: deep chain"))
+    assert deep.message.startswith("TypeError: too big"), deep.message
+    assert "recursi" not in deep.message and "explicit stack" not in deep.message
+    others = [t for t in report.tests if t.kind == "stress" and t.name != deep.name]
+    assert all("visited" not in t.message for t in others)
+    recursive = grade(ROOT / "tests" / "corpus" / "correct" / "basic_classic.py", basic_plan)
+    deep = next(t for t in recursive.tests if t.name.startswith("stress: deep chain"))
+    assert "RecursionError" in deep.message and "explicit stack" in deep.message

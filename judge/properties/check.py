@@ -332,6 +332,16 @@ STRESS_ADVICE = {
 }
 
 
+def _advice_fits(check: str, outcome: Outcome) -> bool:
+    """Whether a stress check's advice explains how it ended: the deep chain's (a
+    recursive sort) only a RecursionError or a crash (the stack overflowed); the others'
+    (too slow) only a timeout.  A TypeError gets its own message and no advice."""
+    if check == "deep-chain":
+        raised = outcome.kind is Kind.RAISED and outcome.details.get("type") == "RecursionError"
+        return raised or outcome.kind is Kind.CRASHED
+    return outcome.kind is Kind.TIMEOUT
+
+
 def check_stress(graph: StressGraph, context: Context) -> TestResult:
     """Run one stress graph: right numbers, and (many paths, linear time) fast enough.
 
@@ -361,7 +371,7 @@ def check_stress(graph: StressGraph, context: Context) -> TestResult:
             "stress",
             verdict,
             points,
-            f"{message}\n{advice}",
+            message + (f"\n{advice}" if _advice_fits(spec.check, outcome) else ""),
             counterexample=example,
             **base,
             **extra,
