@@ -226,7 +226,7 @@ def _format_of(output: Path | None, offered: Mapping[str, object]) -> str:
     """The format ``-o output`` asks for by its suffix, if the command ``offered`` it;
     else text."""
     wanted = FORMAT_BY_SUFFIX.get(output.suffix.lower()) if output is not None else None
-    return wanted if wanted in offered else "text"
+    return wanted if wanted is not None and wanted in offered else "text"
 
 
 def _append_step_summary(markdown: str) -> None:
@@ -428,10 +428,13 @@ def problems_list(problem_dirs: tuple[Path, ...]) -> None:
 @handle_errors
 def problems_show(problem_id: str, problem_dirs: tuple[Path, ...]) -> None:
     """Print a problem's statement, its ops and its visible cases."""
+    from judge.sandbox import allowlist
+
     problem = _catalog(problem_dirs).get(problem_id)
     click.echo(f"# {problem.title}  ({problem.id}, {problem.difficulty})\n")
     click.echo(problem.description.rstrip() + "\n")
     click.echo(f"Operations: {', '.join(problem.ops)}")
+    click.echo(f"Imports: {allowlist.describe(problem.imports, problem.forbid_imports)}")
     click.echo(
         f"Cases: {len(problem.cases)} ({sum(c.hidden for c in problem.cases)} hidden), "
         f"{problem.max_score:g} points\n"

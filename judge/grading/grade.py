@@ -63,7 +63,7 @@ def grade(
     source = source_of(path, content)
     started = time.monotonic()
     timeout = options.timeout or problem.time_limit
-    sandbox = sandbox_plan(options.sandbox, problem.imports)
+    sandbox = sandbox_plan(options.sandbox, problem.imports, problem.forbid_imports)
     budget = options.budget or max(problem.budget, timeout)
     deadline = started + budget
     worker_file = source.text.encode("utf-8")

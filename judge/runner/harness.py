@@ -251,7 +251,8 @@ def number(value: Any) -> Any:
     """``value`` as a JSON number if it is a real number; else a description of it.
 
     ints and floats pass as they are (an int too large for a float becomes an infinity);
-    other real types (numpy floats, Fractions) are converted with ``float``.  Anything
+    other real types (numpy's scalars, Fractions) are converted with ``float``, and a
+    numpy array of no dimensions (``np.array(2.0)``) by its one real element.  Anything
     else (a complex, a Value, a string, a bool) is described, and the judge fails it.
     """
     kind = type(value)
@@ -262,6 +263,12 @@ def number(value: Any) -> Any:
     if kind is not bool and isinstance(value, numbers.Real):
         with contextlib.suppress(Exception):
             return float(value)
+    if getattr(kind, "__module__", None) == "numpy":
+        with contextlib.suppress(Exception):
+            if value.shape == ():
+                item = value.item()
+                if type(item) in (int, float):
+                    return number(item)
     try:
         text = repr(value)[:REPR_KEEP]
     except Exception:

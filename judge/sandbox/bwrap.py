@@ -70,12 +70,33 @@ def command(
     ]
     for folder in covered:
         wrapped += ["--tmpfs", folder]
+    made: set[str] = set()
     for path in dict.fromkeys([*read_paths, workdir]):
         if os.path.lexists(path) and path not in bound:
+            wrapped += _parents(path, bound, made)
             wrapped += _bind(path)
     for folder in covered:  # after the binds beneath it (the harness may be there)
         wrapped += ["--remount-ro", folder]
     return [*wrapped, "--chdir", workdir, "--", *argv]
+
+
+def _parents(path: str, bound: list[str], made: set[str]) -> list[str]:
+    """The folders above ``path`` that bwrap would make itself, made first as 0755: it
+    makes them 0700, which a worker that dropped root could not pass through to reach
+    ``path`` (an allowed package in a virtualenv: numpy).  Folders already there (bound,
+    or below a bound folder) keep their own modes."""
+    options: list[str] = []
+    parent = os.path.dirname(path)
+    ancestors: list[str] = []
+    while parent not in ("/", ""):
+        ancestors.append(parent)
+        parent = os.path.dirname(parent)
+    for folder in reversed(ancestors):
+        there = any(folder == b or _beneath(folder, b) for b in bound)
+        if not there and folder not in made:
+            made.add(folder)
+            options += ["--perms", "0755", "--dir", folder]
+    return options
 
 
 def _beneath(path: str, folder: str) -> bool:

@@ -141,13 +141,18 @@ def compile_lockdown() -> None:
             py_compile.compile(str(source), str(cached), doraise=False, quiet=2)
 
 
-def plan(level: Level | str = Level.AUTO, imports: tuple[str, ...] = ()) -> Sandbox:
+def plan(
+    level: Level | str = Level.AUTO,
+    imports: tuple[str, ...] = (),
+    forbidden: tuple[str, ...] = (),
+) -> Sandbox:
     """The sandbox for ``level`` on this machine, allowing ``imports`` on top of the
-    default allow-list."""
+    default allow-list and refusing ``forbidden`` (see ``allowlist.resolve``)."""
     try:
         chosen = Level(level)
     except ValueError:
         raise UsageError(f"unknown sandbox level {level!r}; use auto, strict or basic") from None
     compile_lockdown()
     use_bwrap = detect.bwrap() if chosen is not Level.BASIC else None
-    return Sandbox(chosen, allowlist.resolve(tuple(imports)), detect.worker_ids(), use_bwrap)
+    allowed = allowlist.resolve(tuple(imports), tuple(forbidden))
+    return Sandbox(chosen, allowed, detect.worker_ids(), use_bwrap)

@@ -134,6 +134,17 @@ class _Checker:
             if case is not None:
                 cases.append(case)
         properties = self.properties(spec.properties) if spec.properties else None
+        for index, name in enumerate(spec.forbid_imports):
+            if not name.isidentifier():
+                self.error(
+                    f"forbid_imports: {name!r} is not a top-level module name",
+                    ["forbid_imports", index],
+                )
+            elif name in {allowed.partition(".")[0] for allowed in spec.imports}:
+                self.error(
+                    f"forbid_imports: {name!r} is in imports too; keep one of them",
+                    ["forbid_imports", index],
+                )
         for index, name in enumerate(spec.imports):
             if not all(part.isidentifier() for part in name.split(".")):
                 self.error(f"imports: {name!r} is not a module name", ["imports", index])
@@ -160,6 +171,7 @@ class _Checker:
             digest=self.digest,
             properties=properties,
             imports=tuple(spec.imports),
+            forbid_imports=tuple(spec.forbid_imports),
             budget=budget,
         )
 

@@ -100,6 +100,7 @@ class ProblemSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     budget: float | None = None  # seconds per submission; default: DEFAULT_BUDGET
     properties: PropertiesSpec | None = None
     imports: list[str] = []  # modules a submission may import beyond the sandbox's default
+    forbid_imports: list[str] = []  # modules it may not, though the default allows them
 
 
 class Case(msgspec.Struct, frozen=True):
@@ -153,6 +154,7 @@ class Problem(msgspec.Struct, frozen=True):
     digest: str  # sha256 of the spec file, for caches and reports
     properties: Properties | None = None
     imports: tuple[str, ...] = ()  # allowed beyond the sandbox's default allow-list
+    forbid_imports: tuple[str, ...] = ()  # refused, though the default allows them (numpy)
     budget: float = DEFAULT_BUDGET
 
     @property

@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 PACKAGE_FOLDERS = frozenset(("site-packages", "dist-packages"))
 
 
+# The variables that make numpy's BLAS and OpenMP libraries run on the calling thread.
+_ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def read_roots(settings: dict[str, Any], workdir: str) -> list[str]:
     """What the submission may read: the standard library, the allowed packages and
     its own directory.  Never the folders holding packages (other packages, the judge
@@ -110,8 +114,16 @@ def confine(
     decides whether that is acceptable.
     """
     layers, missing = state["layers"], state["missing"]
-    sys.path.extend(path for path in settings.get("search", []) if path not in sys.path)
+    search = [path for path in settings.get("search", []) if path not in sys.path]
+    # numpy's BLAS starts a thread per core when it loads; the worker may have no thread
+    # but itself (one process, and Landlock and seccomp restrict the calling thread).
+    for variable in _ONE_THREAD:
+        os.environ[variable] = "1"
+    sys.path.extend(search)
     imports.preload(wanted, frozenset(settings.get("imports", [])))
+    # The folder of installed packages was for these imports alone: later imports find
+    # nothing there (a loaded package imports its own submodules through its __path__).
+    sys.path[:] = [path for path in sys.path if path not in search]
     # Loaded before dropping root too: the interpreter's files may be unreadable after.
     kernel = _kernel_modules(missing) if settings.get("kernel") else None
     user = settings.get("user")
