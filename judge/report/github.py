@@ -4,7 +4,8 @@ A test that failed at a known line of the submission (the line of an exception, 
 operator at fault) is annotated on that line; the other failures of a submission are
 gathered in one annotation on the file, since GitHub shows only ten errors per step.
 A submission that did not load gets one annotation, on its syntax error when there is
-one.  Advisory tests are warnings.  The job summary is ``judge.report.markdown``.
+one.  A notebook's annotations are on the file, with "cell N, line M" in their titles
+(its ``line`` counts a cell's lines, not the JSON's).  Advisory tests are warnings.  The job summary is ``judge.report.markdown``.
 
 Messages carry student text, so every value is escaped: a newline inside a message can
 never start a workflow command of its own.
