@@ -126,11 +126,18 @@ def test_a_timeout_says_which_line_was_running(basic_plan: Plan, tmp_path: Path)
     report = grade(path, basic_plan, Options(timeout=0.5, budget=8.0))
     timeouts = [t for t in report.tests if t.status is Verdict.TIMEOUT and not t.hidden]
     assert timeouts, report
-    for test in timeouts:
-        if "not run" in test.message:
-            continue  # the budget was spent before it ran: nothing was running
-        assert test.extra.get("line") in (line, line + 1), test
-        assert "it was running line" in test.message
+    # The first has the whole limit (0.5 s, watched from 0.4 s); later ones, a quarter
+    # of a second, are told where they were too unless the machine is too busy to
+    # answer within the margin: then they say nothing, never a wrong line.
+    first = timeouts[0]
+    assert first.extra.get("line") in (line, line + 1), first
+    assert f"it was running line {first.extra['line']} of your file: " in first.message
+    for test in timeouts[1:]:
+        assert test.extra.get("line") in (None, line, line + 1), test
+    random = next(t for t in report.tests if t.name == "random graphs")
+    if "line" in random.extra:
+        assert random.extra["line"] in (line, line + 1)
+        assert random.extra["diagnosis"]["op"] == "backward"
 
 
 def test_a_misspelt_method_gets_did_you_mean(basic_plan: Plan, tmp_path: Path) -> None:

@@ -17,7 +17,14 @@ from judge.compare import check_number, close_enough, compare
 from judge.engine.evaluate import Reference
 from judge.grading.verdicts import describe_exception, judge_outcome
 from judge.program.model import Program
-from judge.properties.localise import BACKWARD, Diagnosis, chance_lines, locate, method_line
+from judge.properties.localise import (
+    BACKWARD,
+    Diagnosis,
+    chance_lines,
+    locate,
+    method_line,
+    underlying,
+)
 from judge.properties.mistakes import BY_ID
 from judge.properties.prepare import PreparedProperties
 from judge.properties.recognise import Observation, recognise
@@ -137,7 +144,14 @@ def check_random(prepared: PreparedProperties, context: Context) -> TestResult:
         context.problem.entry,
     )
     if diagnosis is not None and small.outcome.kind is Kind.OK:
-        diagnosis = _with_mistake(diagnosis, small, prepared, answered, context)
+        timeout = min(context.timeout, SHRINK_TIMEOUT)
+        deeper = underlying(diagnosis, small, context.runner, tolerance, timeout)
+        # The op is built on another, which is wrong alone: the fault is there.
+        found = locate(deeper, context.runner, tolerance, timeout) if deeper else None
+        if deeper is not None and found is not None:
+            diagnosis = _with_mistake(found, deeper, prepared, answered, context)
+        else:
+            diagnosis = _with_mistake(diagnosis, small, prepared, answered, context)
     extra: dict[str, Any] = {"counterexample": counterexample(small, context.problem.entry)}
     if diagnosis is not None:
         extra["diagnosis"] = diagnosis.to_dict()
@@ -257,7 +271,10 @@ def _with_mistake(
     answered: Sequence[tuple[int, Outcome]],
     context: Context,
 ) -> Diagnosis:
-    """The diagnosis with the classic mistake's hint, when one explains the numbers."""
+    """The diagnosis with the classic mistake's hint, when one explains the numbers
+    (unless the localisation established the mistake already, by experiment)."""
+    if diagnosis.mistake is not None:
+        return diagnosis
     failing = Observation(small.program, small.reference, (small.outcome.data, small.outcome.grad))
     others = [
         Observation(

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from judge.grading.verdicts import describe_returned, did_you_mean
-from judge.program.model import Instruction, Program
+from judge.program.model import Instruction, Operand, Program
 from judge.program.ops import LEAF, OPS
+from judge.properties.mistakes import BY_ID
 from judge.properties.rules import fair
 from judge.properties.runners import Runner
 from judge.properties.shrink import Attempt, judge_run
@@ -171,6 +172,10 @@ def _backward(failure: Attempt, runner: Runner, tolerance: Tolerance, timeout: f
     latest = [i for i in program.instructions if i.target in wrong][-1].target
     if latest == program.backward:
         return Diagnosis(BACKWARD, "backward", latest, UNSEEDED_HINT)
+    if keyed_by_value(runner, tolerance, timeout):
+        return Diagnosis(
+            BACKWARD, "backward", latest, BY_ID["visited-by-value"].hint, "visited-by-value"
+        )
     users = [i for i in program.instructions if latest in i.args]
     if not users:
         return Diagnosis(LEAF, "backward", latest, unreached_hint(latest))
@@ -182,7 +187,126 @@ def _backward(failure: Attempt, runner: Runner, tolerance: Tolerance, timeout: f
         result = judge_run(alone, reference, runner.run(alone, timeout), tolerance)
         if result.signature is not None:
             return Diagnosis(user.op, "backward", user.target, backward_hint(user.op, user.target))
+    for user in users:
+        if assigns(user, failure, runner, tolerance, timeout):
+            hint = (
+                f"{method_name(user.op)}'s backward step assigns the gradient (=) instead of "
+                "adding to it (+=): an operand that is also used elsewhere loses what it "
+                "already had. Write `x.grad += ...` in every backward step."
+            )
+            return Diagnosis(user.op, "backward", user.target, hint, "grad-assigned")
     return Diagnosis(BACKWARD, "backward", latest, TRAVERSAL_HINT)
+
+
+def _tie(second: float) -> Program:
+    """``d = (a + 1) * (a + second)`` with a = 3: two intermediate nodes, which hold the
+    same number when ``second`` is 1."""
+    return Program(
+        (
+            Instruction("a", LEAF, (3.0,)),
+            Instruction("b", "add", ("a", 1.0)),
+            Instruction("c", "add", ("a", second)),
+            Instruction("d", "mul", ("b", "c")),
+        ),
+        "d",
+    )
+
+
+def keyed_by_value(runner: Runner, tolerance: Tolerance, timeout: float) -> bool:
+    """Whether backward() keeps its visited nodes by value: two different nodes holding
+    the same number count as one, and one of them passes nothing back.  Seen in the
+    submission directly, on two graphs of ``+`` and ``*`` that differ only in whether
+    two nodes tie; inside an op built from others (a sigmoid of exp), the tie can hide
+    where no graph of the diagnosis shows it."""
+    outcomes = []
+    for second in (1.0, 1.5):
+        program = _tie(second)
+        reference = fair(program)
+        if reference is None:
+            return False
+        outcomes.append(judge_run(program, reference, runner.run(program, timeout), tolerance))
+    return outcomes[0].signature == "grad" and outcomes[1].signature is None
+
+
+PROBE_LEAVES: tuple[float, ...] = (2.5, -1.5, 0.5)
+
+
+def assigns(
+    user: Instruction, failure: Attempt, runner: Runner, tolerance: Tolerance, timeout: float
+) -> bool:
+    """Whether ``user``'s op overwrites its operand's gradient: ``y = op(x, ...)`` then
+    ``z = y + x`` must give x both contributions.  A control first, the same graph with
+    the same numbers but ``y = x + c``, must come out right: otherwise the walk (or
+    ``+``) is what is wrong, such as a visited set keyed by value, which the control's
+    equal numbers would trip alike."""
+    first = next((a for a in user.args if isinstance(a, str)), None)
+    if first is None or user.op == "add":
+        return False
+    for x in PROBE_LEAVES:
+        leaves = [Instruction(first, LEAF, (x,))]
+        args = tuple(a if not isinstance(a, str) or a == first else "w" for a in user.args)
+        if "w" in args:
+            leaves.append(Instruction("w", LEAF, (x + 1.25,)))
+        z = Instruction("z", "add", ("y", first))
+        probe = Program((*leaves, Instruction("y", user.op, args), z), "z")
+        reference = fair(probe)
+        if reference is None:
+            continue
+        shift = reference.data["y"] - x
+        control = Program((*leaves, Instruction("y", "add", (first, shift)), z), "z")
+        control_reference = fair(control)
+        if control_reference is None:
+            continue
+        checked = judge_run(control, control_reference, runner.run(control, timeout), tolerance)
+        if checked.signature is not None:
+            return False
+        return (
+            judge_run(probe, reference, runner.run(probe, timeout), tolerance).signature == "grad"
+        )
+    return False
+
+
+# The ops a student often builds an op from: a fault found in the op may lie in them
+# (a / b as a * b**-1 shows a bug of __pow__ in every division).
+BUILT_FROM: dict[str, tuple[str, ...]] = {
+    "div": ("pow",),
+    "rdiv": ("pow",),
+    "sub": ("neg",),
+    "rsub": ("neg",),
+    "neg": ("mul",),
+    "tanh": ("exp",),
+    "sigmoid": ("exp",),
+}
+_ALONE_ARGS: dict[str, tuple[tuple[Operand, ...], ...]] = {
+    "pow": (("x", -1), ("x", 2), ("x", 3)),
+    "neg": (("x",),),
+    "mul": (("x", -1), ("x", 2.5)),
+    "exp": (("x",),),
+}
+
+
+def underlying(
+    diagnosis: Diagnosis, failure: Attempt, runner: Runner, tolerance: Tolerance, timeout: float
+) -> Attempt | None:
+    """A graph of one op the diagnosed op is often built from, on which the submission
+    gives wrong numbers (so the fault is there), or None.  Each is run on the numbers
+    the diagnosed node's operands hold in the failing graph, and their negatives."""
+    node = next((i for i in failure.program.instructions if i.target == diagnosis.node), None)
+    if node is None:
+        return None
+    numbers = [failure.reference.data[a] for a in node.args if isinstance(a, str)]
+    numbers += [-n for n in numbers]
+    for op in BUILT_FROM.get(diagnosis.op, ()):
+        for x in numbers:
+            for args in _ALONE_ARGS[op]:
+                program = Program((Instruction("x", LEAF, (x,)), Instruction("y", op, args)), "y")
+                reference = fair(program)
+                if reference is None:
+                    continue
+                run = judge_run(program, reference, runner.run(program, timeout), tolerance)
+                if run.outcome.kind is Kind.OK and run.mismatches:
+                    return run
+    return None
 
 
 def isolate(user: Instruction, failure: Attempt) -> Program:

@@ -2,10 +2,11 @@
 
 Recognition runs the broken engines of ``mistakes`` here, in the judge, on graphs that
 are already small (the shrunk counterexample); an engine whose numbers depend on the
-order the graph is walked is tried under every child order of the graph.  When several
-engines fit the small graph, the submission is run on variations of it (other numbers)
-and the engines that do not fit those answers drop out; if several still remain, the one
-that fits the most of the other graphs the submission answered wins.  A mistake is
+order the graph is walked is tried under every child order of the graph.  The engines
+that fit the small graph are then checked on variations of it (other numbers, run in
+the submission), and those that do not fit its answers there drop out, even a lone one;
+if several still remain, the one that fits the most of the other graphs the submission
+answered wins.  A mistake is
 named only when exactly one is left, and never for a right answer.
 """
 
@@ -149,7 +150,11 @@ def recognise(
     candidates = [
         m for m in library if fits(m, failing.program, failing.answer, failing.reference, tolerance)
     ]
-    if len(candidates) > 1 and probe is not None:
+    if candidates and probe is not None:
+        # Every candidate must also explain the submission's answers to variations of
+        # the graph, even a lone one: a mistake that fits one graph by coincidence of
+        # its numbers (a visited set keyed by value tripping inside a sigmoid built
+        # from exp) does not fit the same graph with other numbers.
         for variation in probes(failing.program):
             seen = probe(variation)
             if seen is not None:
@@ -157,8 +162,9 @@ def recognise(
                     m
                     for m in candidates
                     if fits(m, seen.program, seen.answer, seen.reference, tolerance)
+                    or engine_answer(m.engine, seen.program) is None
                 ]
-            if len(candidates) <= 1:
+            if not candidates:
                 break
     if len(candidates) <= 1:
         return candidates[0] if candidates else None

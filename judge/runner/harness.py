@@ -94,14 +94,17 @@ OUTPUT_LIMIT = 1 << 20  # characters a submission may print per test before it i
 # A program still running this long before its time limit is answered for by the
 # worker itself, with the submission's line it is executing (see ``Watchdog``): the
 # judge kills the worker at the limit, and a student would learn nothing of where.
-TIMEOUT_MARGIN = 0.05  # share of the time limit
+# The margin must outlast a tick and the answer's way to the judge on a busy machine.
+TIMEOUT_MARGIN = 0.2  # share of the time limit
+TIMEOUT_MARGIN_MIN_S = 0.08
 TIMEOUT_MARGIN_MAX_S = 0.25
 WATCH_TICK_S = 0.02  # CPU seconds between two looks at the clock while a program runs
 
 
 def watch_seconds(limit: float) -> float:
     """When the worker answers for a program still running, given its time limit."""
-    return limit - min(TIMEOUT_MARGIN * limit, TIMEOUT_MARGIN_MAX_S)
+    margin = min(max(TIMEOUT_MARGIN * limit, TIMEOUT_MARGIN_MIN_S), TIMEOUT_MARGIN_MAX_S)
+    return max(limit - margin, limit / 2)
 
 
 class OutputLimitExceeded(BaseException):
