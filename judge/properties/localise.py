@@ -331,9 +331,9 @@ def _exception(
     returned = details.get("returned")
     if isinstance(returned, dict) and returned.get("op") in OPS:
         # The worker saw the op return something that is not a Value: nothing to search.
-        op = str(returned["op"])
-        node = next((i.target for i in program.instructions if i.op == op), program.nodes[-1])
-        return Diagnosis(op, "forward", node, str(describe_returned(details)))
+        wrong = str(returned["op"])
+        node = next((i.target for i in program.instructions if i.op == wrong), program.nodes[-1])
+        return Diagnosis(wrong, "forward", node, str(describe_returned(details)))
     what = f"{details.get('type', 'an exception')}: {details.get('message', '')}".rstrip(": ")
     instructions = program.instructions
     forward_only = runner.run(Program(instructions, None), timeout).kind is Kind.OK

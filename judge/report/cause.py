@@ -126,8 +126,8 @@ def find_cause(report: Report) -> Cause | None:
         group = _group(telling, missing[0])
         text = _first_line(missing[0].message).split(" on ", 1)[0]
         ops = missing[0].extra.get("missing")
-        op = str(ops[0]) if isinstance(ops, list) and ops else None
-        return Cause(text + _times(len(group), "missing method"), len(group), op, "forward")
+        needed = str(ops[0]) if isinstance(ops, list) and ops else None
+        return Cause(text + _times(len(group), "missing method"), len(group), needed, "forward")
     diagnosed = [t for t in telling if isinstance(t.extra.get("diagnosis"), dict)]
     recognised = [t for t in diagnosed if t.extra["diagnosis"].get("mistake")]
     if recognised:
@@ -144,7 +144,9 @@ def find_cause(report: Report) -> Cause | None:
         source = timeouts[0].message.split(f"line {line} of your file: ", 1)[-1]
         if source != timeouts[0].message:
             text += f" ({source.strip()})"
-        diagnosis = next((t.extra["diagnosis"] for t in diagnosed if t in group), {})
+        diagnosis: dict[str, Any] = next(
+            (t.extra["diagnosis"] for t in diagnosed if t in group), {}
+        )
         return Cause(
             text + " (an endless loop?)" + _times(len(group), "timeout"),
             len(group),

@@ -633,7 +633,7 @@ class Worker:
         """Run one request's program, watched by the ``Watchdog`` when the judge gave
         its time limit (``seconds``)."""
         call = functools.partial(self.run, request["program"])
-        seconds = request.get("seconds")
+        seconds: Any = request.get("seconds")
         if type(seconds) not in (int, float) or not 0 < seconds < 1e6:
             return self.captured(call)
         if self.watchdog is None:
