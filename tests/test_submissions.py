@@ -203,6 +203,7 @@ def test_a_notebook_failure_is_named_by_cell_and_line_everywhere(
     where = f"cell 3, line {RAISE_LINE}"
 
     text = judge(*args).output
+    assert where in text.splitlines()[1]  # the most likely cause, first
     assert f"at {where} of your notebook: raise ValueError('mul is broken')" in text
     assert "your file" not in text
 

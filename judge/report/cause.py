@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from judge.program.ops import OPS
+from judge.report.details import place
 from judge.report.model import Report, Status, TestResult, Verdict
 
 PREFIX = "Most likely cause: "
@@ -78,7 +79,7 @@ def _from_diagnosis(test: TestResult, count: int) -> Cause | None:
         return None
     op, phase, hint = diagnosis.get("op"), diagnosis.get("phase"), str(diagnosis.get("hint", ""))
     line = _line(test)
-    at = f" (line {line})" if line is not None else ""
+    at = f" ({place(test.extra)})" if line is not None else ""  # a notebook's: cell, line
     fix = hint.removeprefix(_MISTAKE)
     text = f"in {_where(str(op), str(phase))}{at}: {fix}"
     return Cause(text, count, str(op), str(phase), line, fix)
@@ -140,10 +141,12 @@ def find_cause(report: Report) -> Cause | None:
     if timeouts:
         group = [t for t in telling if t.status is Verdict.TIMEOUT]
         line = _line(timeouts[0])
-        text = f"your code did not finish in time: it was running line {line}"
-        source = timeouts[0].message.split(f"line {line} of your file: ", 1)[-1]
-        if source != timeouts[0].message:
-            text += f" ({source.strip()})"
+        at = place(timeouts[0].extra)
+        text = f"your code did not finish in time: it was running {at}"
+        # "... at line 12 of your file: <source>" ("cell 3, line 4 of your notebook: ")
+        _, found, rest = timeouts[0].message.partition(f"{at} of your ")
+        if found and ": " in rest:
+            text += f" ({rest.split(': ', 1)[1].strip()})"
         diagnosis: dict[str, Any] = next(
             (t.extra["diagnosis"] for t in diagnosed if t in group), {}
         )
@@ -171,11 +174,11 @@ def _raised(telling: list[TestResult], first: TestResult, diagnosed: list[TestRe
     message = _first_line(first.message).split(" on ", 1)[0]
     kind = message.split(":", 1)[0]
     line = _line(first)
-    where = f", first at line {line}" if line is not None else ""
+    where = f", first at {place(first.extra)}" if line is not None else ""
     if len(group) > 1:
         text = f"the same {kind} in {len(group)} tests{where}: {message}"
     else:
-        text = message + (f" (line {line})" if line is not None else "")
+        text = message + (f" ({place(first.extra)})" if line is not None else "")
     diagnosis = next((t.extra["diagnosis"] for t in diagnosed), None)
     if diagnosis is None:
         return Cause(text, len(group), line=line)
