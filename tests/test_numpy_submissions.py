@@ -198,3 +198,24 @@ def test_the_kernel_layers_alone_let_numpy_read_only_itself(bwrap: bool, folder:
         "other package file": "denied",
         "other package import": "denied",
     }
+
+
+def test_a_cached_result_is_not_served_once_numpy_comes_or_goes(
+    monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+) -> None:
+    """An engine that failed on ``import numpy`` before numpy was installed is graded
+    again after.  (That the key is the same in every process, with no set's order in
+    it, the resume tests of tests/test_batch_cli.py show.)"""
+    from judge.batch.cache import result_key
+    from judge.grading.grade import Options
+    from judge.grading.plan import prepare
+
+    plan_ = prepare(Catalog.with_extra([mini_dir]).get("mini"))
+    here = result_key(b"import numpy", plan_, Options())
+    assert result_key(b"import numpy", plan_, Options()) == here
+    allowlist.resolve.cache_clear()
+    monkeypatch.setattr(allowlist, "_package_paths", lambda name: None)
+    try:
+        assert result_key(b"import numpy", plan_, Options()) != here
+    finally:
+        allowlist.resolve.cache_clear()

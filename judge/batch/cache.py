@@ -1,9 +1,10 @@
 """Graded results on disk, so that a batch never grades the same thing twice.
 
 A result is keyed by everything that decides it: the submission's bytes, the problem
-spec's digest, the judge's version, the grading options and the plan's extras (a
-seed, for example).  Each result is one small JSON file written atomically, as soon as
-it is known, so a batch killed at any moment resumes from what it had finished.
+spec's digest, the judge's version, the grading options, the plan's extras (a seed, for
+example) and what the submission may import here (numpy installed since, or not). Each
+result is one small JSON file written atomically, as soon as it is known, so a batch
+killed at any moment resumes from what it had finished.
 
 A report read back is served as the grade, so the folder must be the user's alone
 (``judge.cachedir.cache_dir`` refuses one that is not) and an entry is read only if it
@@ -24,6 +25,7 @@ from judge.files import write_atomic
 from judge.grading.grade import Options
 from judge.grading.plan import Plan
 from judge.report.model import Report
+from judge.sandbox import allowlist
 
 
 def result_key(content: bytes, plan: Plan, options: Options) -> str:
@@ -37,10 +39,18 @@ def result_key(content: bytes, plan: Plan, options: Options) -> str:
         "problem": plan.problem.digest,
         "options": dataclasses.asdict(options),
         "plan": plan.extra,
+        "imports": _imports(plan),
         "submission": hashlib.sha256(content).hexdigest(),
     }
     encoded = json.dumps(identity, sort_keys=True, default=repr).encode()
     return hashlib.sha256(encoded).hexdigest()
+
+
+def _imports(plan: Plan) -> dict[str, list[str]]:
+    """What a submission may import here, and the packages' folders (present or not),
+    in an order that is the same in every process (a frozenset's is not)."""
+    allowed = allowlist.resolve(plan.problem.imports, plan.problem.forbid_imports)
+    return {"names": sorted(allowed.names), "read": list(allowed.read)}
 
 
 class ResultCache:
