@@ -10,7 +10,7 @@ shows was decided before, by ``judge.report.audience``.
 from __future__ import annotations
 
 from judge.report.cause import PREFIX
-from judge.report.details import full_message
+from judge.report.details import ADVISORY_NOTE, full_message
 from judge.report.escape import html_inline
 from judge.report.escape import markdown_block as fenced
 from judge.report.escape import markdown_inline as cell
@@ -91,6 +91,8 @@ def _tests_body(report: Report) -> list[str]:
         )
     details = [_test_details(t) for t in report.tests if not t.passed]
     note = ["", f"Note: {cell(report.message)}"] if report.message else []  # budget spent
+    if any(t.max_score == 0 and not t.passed for t in report.tests):
+        note += ["", f"Note: {ADVISORY_NOTE}."]
     return [*lines, *note, *(["", *details] if details else [])]
 
 
