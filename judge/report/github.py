@@ -5,7 +5,8 @@ operator at fault) is annotated on that line; the other failures of a submission
 gathered in one annotation on the file, since GitHub shows only ten errors per step.
 A submission that did not load gets one annotation, on its syntax error when there is
 one.  A notebook's annotations are on the file, with "cell N, line M" in their titles
-(its ``line`` counts a cell's lines, not the JSON's).  Advisory tests are warnings.  The job summary is ``judge.report.markdown``.
+(its ``line`` counts a cell's lines, not the JSON's).  Advisory tests are warnings.
+The job summary is ``judge.report.markdown``.
 
 Messages carry student text, so every value is escaped: a newline inside a message can
 never start a workflow command of its own.
