@@ -157,6 +157,12 @@ def test_a_magic_look_alike_in_a_string_is_kept() -> None:
     assert text == 'NOTE = """\n!important: not a shell line\n% of it\n"""\n\n'
 
 
+def test_a_notebook_saved_as_py_is_read_as_the_notebook_it_is() -> None:
+    content = notebook("a = 1\n").encode()
+    assert source_of("value.py", content) == source_of("value.ipynb", content)
+    assert source_of("value.py", b'{"a": 1}\n').text == '{"a": 1}\n'  # a Python dict
+
+
 def test_notebook_cells_with_windows_line_ends_and_a_bom() -> None:
     content = BOM + notebook("a = 1\r\nb = 2\r\n").replace("\n", "\r\n").encode()
     assert source_of("n.ipynb", content) == Source("a = 1\nb = 2\n", ((2, 1), (2, 2)))

@@ -19,6 +19,13 @@ def source_of(name: str | PurePath, content: bytes) -> Source:
     """
     shown = str(name)
     text = decode(content, shown)
-    if PurePath(shown).suffix.lower() == NOTEBOOK_SUFFIX:
+    if PurePath(shown).suffix.lower() == NOTEBOOK_SUFFIX or _looks_like_notebook(text):
         return notebook_source(text, shown)
     return Source(text)
+
+
+def _looks_like_notebook(text: str) -> bool:
+    """Whether ``text`` is a notebook saved under a .py name (a download renamed): JSON
+    with ``nbformat`` and ``cells`` keys, which as Python would fail with ``NameError:
+    null``.  No Python file starts with ``{`` and quotes both keys."""
+    return text.lstrip().startswith("{") and '"nbformat"' in text and '"cells"' in text
