@@ -6,6 +6,7 @@ gathered in one annotation on the file, since GitHub shows only ten errors per s
 A submission that did not load gets one annotation, on its syntax error when there is
 one.  A notebook's annotations are on the file, with "cell N, line M" in their titles
 (its ``line`` counts a cell's lines, not the JSON's).  Advisory tests are warnings.
+A failing report's most likely cause comes first, as a notice.
 The job summary is ``judge.report.markdown``.
 
 Messages carry student text, so every value is escaped: a newline inside a message can
@@ -65,6 +66,12 @@ def report_annotations(report: Report) -> list[str]:
         line, place = _place(report.extra)
         return [command("error", report.message, file=file, line=line, title=problem + place)]
     lines: list[str] = []
+    cause = report.extra.get("cause")  # judge.report.cause: the first thing to read
+    if isinstance(cause, dict) and cause.get("text"):
+        # A notebook's line counts a cell's lines, not the JSON's GitHub shows.
+        line = None if file.endswith(".ipynb") else _line(cause.get("line"))
+        title = f"{problem}: most likely cause"
+        lines.append(command("notice", str(cause["text"]), file=file, line=line, title=title))
     for kind, tests in (
         ("error", [t for t in report.tests if not t.passed and t.max_score > 0]),
         ("warning", [t for t in report.tests if not t.passed and t.max_score == 0]),
