@@ -290,3 +290,25 @@ def test_a_stress_hint_only_under_the_failure_it_explains(basic_plan: Plan, tmp_
     recursive = grade(ROOT / "tests" / "corpus" / "correct" / "basic_classic.py", basic_plan)
     deep = next(t for t in recursive.tests if t.name.startswith("stress: deep chain"))
     assert "RecursionError" in deep.message and "explicit stack" in deep.message
+
+
+def test_did_you_mean_is_bounded_whatever_the_class_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A class with 100,000 names (and 100 bases) costs at most a thousand comparisons
+    per missing method, all of names of about the method's length."""
+    from judge.runner import harness
+
+    calls: list[str] = []
+
+    def counted(a: str, b: str) -> int:
+        calls.append(b)
+        return 99
+
+    monkeypatch.setattr(harness, "typo_distance", counted)
+    names = {f"n{i}": i for i in range(100_000)}
+    bases = tuple(type(f"B{i}", (), {f"b{i}x": 0}) for i in range(100))
+    cls = type("Value", bases, names)
+    assert harness.close_names(cls, ["relu", "tanh"]) == {}
+    assert 0 < len(calls) <= 2 * 1000
+    assert all(abs(len(name) - 4) <= 1 for name in calls)

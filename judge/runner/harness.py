@@ -350,17 +350,23 @@ def close_names(cls: type, ops: list[str]) -> dict[str, str]:
     # Names of other ops' methods are not typos (``__rsub__`` is no misspelt
     # ``__sub__``), nor is what every class has.
     taken = {*METHOD.values(), *vars(object), "__module__", "__dict__", "__weakref__"}
+    # Bounded, whatever the class holds: a thousand names at most, and only those
+    # whose length is within two of a method's can be two typos from it.
     defined = [
-        name[:TYPE_NAME_KEEP]
-        for klass in type.__dict__["__mro__"].__get__(cls)[:-1]  # all but object
+        name
+        for klass in type.__dict__["__mro__"].__get__(cls)[:-1][:50]  # all but object
         for name in list(vars(klass))[:1000]
-        if isinstance(name, str) and name not in taken and name.strip("_")
-    ]
+        if isinstance(name, str) and name not in taken and 0 < len(name.strip("_")) <= 12
+    ][:1000]
     close = {}
     for op in ops:
         method = METHOD[op].strip("_")
         allowed = 1 if len(method) <= 4 else 2
-        scored = [(typo_distance(method, name.strip("_").lower()), name) for name in defined]
+        scored = [
+            (typo_distance(method, name.strip("_").lower()), name)
+            for name in defined
+            if abs(len(name.strip("_")) - len(method)) <= allowed
+        ]
         best = min(scored, default=(allowed + 1, ""))
         if best[0] <= allowed:
             close[op] = best[1]
