@@ -164,11 +164,13 @@ def test_same_seed_same_report(basic_plan: Plan) -> None:
 
 
 def test_text_report_says_the_diagnosis_and_shows_the_graph(basic_plan: Plan) -> None:
-    report = grade(CORPUS / "wrong" / "relu_no_mask.py", basic_plan)
+    path = CORPUS / "wrong" / "relu_no_mask.py"
+    report = grade(path, basic_plan)
     rendered = text.render(report)
+    line = 1 + path.read_text().splitlines().index("    def relu(self):")
     assert (
-        "      diagnosis: relu (backward), node b: This looks like a classic mistake: relu's"
-        in rendered
+        f"      diagnosis: relu (backward) at line {line}, node b: This looks like a classic "
+        "mistake: relu's" in rendered
     )
     assert textwrap.indent("a = Value(-1.0)\nb = a.relu()\nb.backward()\n", " " * 8) in rendered
     assert rendered.splitlines()[-1].endswith(f"seed {basic_plan.extra['seed']}")
