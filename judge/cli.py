@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
+from judge import DISTRIBUTION, __version__
 from judge.errors import JudgeError
 from judge.interrupt import interruptible
 from judge.report.audience import AUDIENCES
@@ -147,7 +148,10 @@ def grading_options(command: F) -> F:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="judge")
+# The version from the package itself: no lookup of the installed distribution's metadata.
+@click.version_option(
+    __version__, prog_name="judge", message=f"%(prog)s %(version)s ({DISTRIBUTION})"
+)
 def cli() -> None:
     """Grade micrograd-style autograd Value classes against problem specs."""
 
@@ -197,7 +201,6 @@ def run(
     Exit status: 0 passed, 1 not passed, 2 usage or spec error, 3 internal error,
     130 interrupted.
     """
-    from judge.grading.grade import Options, grade
     from judge.grading.plan import prepare
     from judge.report.formats import REPORT_FORMATS, check_audience, render_report
 
@@ -206,7 +209,7 @@ def run(
     problem = _catalog(problem_dirs).get(problem_id)
     plan = prepare(problem, seed=seed, examples=examples)
     with interruptible():
-        report = grade(submission, plan, Options(timeout=timeout, budget=budget, sandbox=sandbox))
+        report = _grade_or_not(submission, plan, output_format, timeout, budget, sandbox)
     if output_format == "text":
         color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render_report("text", report, audience, color=color)
@@ -216,6 +219,31 @@ def run(
             _append_step_summary(render_report("markdown", report, audience))
     _emit(text, output)
     sys.exit(EXIT_PASSED if report.status.value == "passed" else EXIT_NOT_PASSED)
+
+
+def _grade_or_not(
+    submission: Path,
+    plan: Any,
+    output_format: str,
+    timeout: float | None,
+    budget: float | None,
+    sandbox: str,
+) -> Any:
+    """Grade ``submission``; for Gradescope, a file that is missing or cannot be read is
+    a 0 with the reason in results.json (its student sees why), not exit 2 and no file
+    (an autograder failure, which tells the student nothing)."""
+    from judge.errors import SubmissionError
+    from judge.grading.grade import Options, grade
+
+    try:
+        return grade(submission, plan, Options(timeout=timeout, budget=budget, sandbox=sandbox))
+    except SubmissionError as error:
+        if output_format != "gradescope":
+            raise
+        from judge.batch.run import not_graded
+        from judge.deploy.gradescope import missing_reason
+
+        return not_graded(submission, plan, missing_reason(submission, error))
 
 
 # The format an -o file is written in when --format is not given, by its suffix.
@@ -477,6 +505,78 @@ def init(problem_id: str, path: Path | None, force: bool, problem_dirs: tuple[Pa
     write_atomic(target, problem.starter)
     command = f"judge run {shlex.quote(str(target))} -p {problem.id}{_with_problems(problem_dirs)}"
     click.echo(f"wrote {target}; grade it with: {command}")
+
+
+@cli.group()
+def gradescope() -> None:
+    """Deploy a problem to Gradescope as an autograder."""
+
+
+@gradescope.command("build")
+@click.option(
+    "-p",
+    "--problem",
+    "problem_id",
+    default="basic-autograd",
+    show_default=True,
+    help="The problem to grade against (see 'judge problems list').",
+)
+@problems_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("autograder.zip"),
+    show_default=True,
+    help="The zip to write; upload it as the assignment's autograder.",
+)
+@click.option(
+    "--file",
+    "filename",
+    default="value.py",
+    show_default=True,
+    help="The file name students submit; any other gets a 0 saying so.",
+)
+@click.option(
+    "--wheel",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Ship this wheel of the judge (default: one built from this checkout).",
+)
+@click.option(
+    "--judge-version",
+    default=None,
+    help="Install this published version from PyPI instead of shipping a wheel.",
+)
+@click.option(
+    "--sandbox",
+    type=click.Choice(["auto", "strict", "basic"]),
+    default="auto",
+    show_default=True,
+    help="The sandbox level run_autograder grades with (auto: what the container allows).",
+)
+@handle_errors
+def gradescope_build(
+    problem_id: str,
+    problem_dirs: tuple[Path, ...],
+    output: Path,
+    filename: str,
+    wheel: Path | None,
+    judge_version: str | None,
+    sandbox: str,
+) -> None:
+    """Write a Gradescope autograder zip for PROBLEM: setup.sh, run_autograder, the
+    problem's spec and the judge, both pinned."""
+    from judge.deploy.gradescope import build
+
+    problem = _catalog(problem_dirs).get(problem_id)
+    built = build(
+        problem, output, filename=filename, wheel=wheel, version=judge_version, sandbox=sandbox
+    )
+    click.echo(
+        f"wrote {output}: grades {filename} against {problem.id} with {built.judge}; upload "
+        "it as the assignment's autograder (Configure Autograder, Zip file upload)"
+    )
 
 
 def _with_problems(problem_dirs: tuple[Path, ...]) -> str:

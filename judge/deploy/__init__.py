@@ -1,0 +1,1 @@
+"""Deploying the judge elsewhere: a Gradescope autograder (``judge.deploy.gradescope``)."""
