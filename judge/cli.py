@@ -579,6 +579,81 @@ def gradescope_build(
     )
 
 
+@cli.command("similar")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-p",
+    "--problem",
+    "problem_id",
+    default="basic-autograd",
+    show_default=True,
+    help="The problem whose starter code ('judge init' writes it) is never counted as copied.",
+)
+@problems_option
+@click.option(
+    "--file",
+    "filename",
+    help="With one folder per student, the file to compare in each "
+    "(default: the folder's only .py file).",
+)
+@click.option(
+    "--ignore",
+    "ignored",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A file of code every student may use (lecture code, micrograd's engine.py): "
+    "its lines are not counted as copied either (repeatable).",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(min=0.0, max=1.0),
+    default=None,
+    help="The similarity (0 to 1) from which two submissions are a pair (default: 0.5).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default=None,
+    help="Default: from the -o file's suffix (.md, .json), else text.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to this file instead of standard output.",
+)
+@handle_errors
+def similar(
+    paths: tuple[Path, ...],
+    problem_id: str,
+    problem_dirs: tuple[Path, ...],
+    filename: str | None,
+    ignored: tuple[Path, ...],
+    threshold: float | None,
+    output_format: str | None,
+    output: Path | None,
+) -> None:
+    """Find near-copies among the submissions in the folders and files PATHS, as pairs
+    with a similarity and the line ranges that match.  Robust to renamed variables,
+    reordered methods and changed comments; the starter's lines never count.
+
+    Exit status: 0 no pair, 1 pairs found, 2 usage error, 3 internal error.
+    """
+    from judge.batch.discover import collect
+    from judge.similarity.compare import THRESHOLD, find_similar, read_ignored
+    from judge.similarity.render import RENDERERS
+
+    output_format = output_format or _format_of(output, RENDERERS)
+    starter = _catalog(problem_dirs).get(problem_id).starter
+    base = "\n".join([starter, read_ignored(list(ignored))])
+    submissions = collect(list(paths), filename)
+    _check_writable(output)
+    result = find_similar(submissions, base, THRESHOLD if threshold is None else threshold)
+    _emit(RENDERERS[output_format](result), output)
+    sys.exit(EXIT_NOT_PASSED if result.pairs else EXIT_PASSED)
+
+
 def _with_problems(problem_dirs: tuple[Path, ...]) -> str:
     """The ``--problems`` options of a command to suggest: the folders given to this one
     (a problem of the user's own is found there, and one of them may replace a built-in

@@ -1,0 +1,244 @@
+"""Pairs of submissions that share many fingerprints, and the lines they share.
+
+Each submission becomes a ``Document`` (its tokens and winnowed fingerprints).  The
+starter's k-grams are taken out of every document first, so the lines every student
+was given never make two of them look alike.  A fingerprint held by most of a large
+class is taken out too: it is the course's idiom, not a copy.  Two documents are a pair
+when the fingerprints they share are at least ``threshold`` of theirs (the Dice
+coefficient, 2 * shared / (theirs + its)); the shared k-grams are then chained into
+fragments, each a line range in one and the line range it matches in the other.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from judge.batch.discover import Submission
+from judge.errors import SubmissionError, UsageError
+from judge.files import read_submission
+from judge.similarity.tokens import Token, tokens
+from judge.similarity.winnow import WINDOW, Fingerprint, K, kgram_hashes, winnow
+from judge.submission.load import source_of
+from judge.submission.source import Source, where
+
+# Measured (tests/test_similarity.py, docs/grading.md): independent engines of the
+# corpora score at most 0.20 with each other; a copy with renamed variables, reordered
+# methods and changed comments scores 0.6 or more.
+THRESHOLD = 0.5
+# Fewer shared fingerprints than this is never a pair, whatever the score: two tiny
+# files (a starter with one line added) are alike by chance.
+MIN_SHARED = 8
+# A fingerprint in more than this share of a class (and in more than COMMON_FLOOR
+# documents, so a small class keeps its evidence) is taken out as an idiom.
+COMMON_SHARE = 0.5
+COMMON_FLOOR = 10
+# Shared k-grams further apart than this (in tokens, in either file) start a new
+# fragment.  Winnowing keeps one fingerprint per window inside a shared run, so two
+# windows apart means the run was broken.
+_GAP = 2 * WINDOW
+
+
+@dataclass(frozen=True)
+class Document:
+    """One submission's fingerprints: ``name`` as the gradebook shows it, its text's
+    ``source`` (a notebook's lines name their cells) and its ``tokens``."""
+
+    name: str
+    source: Source
+    tokens: tuple[Token, ...]
+    fingerprints: tuple[Fingerprint, ...]
+
+
+@dataclass(frozen=True)
+class Span:
+    """Lines ``first``..``last`` of a submission's text, and ``where`` as its author
+    finds them (``lines 10-25``, ``cell 3, lines 4-9``)."""
+
+    first: int
+    last: int
+    where: str
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A stretch of ``a``'s code and the stretch of ``b``'s it matches; ``kgrams`` is
+    how many shared fingerprints chain it (more is stronger evidence)."""
+
+    a: Span
+    b: Span
+    kgrams: int
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two submissions alike beyond the threshold: ``similarity`` in 0..1, ``shared``
+    fingerprints, and the ``fragments`` they share, in ``a``'s line order."""
+
+    a: str
+    b: str
+    similarity: float
+    shared: int
+    fragments: tuple[Fragment, ...]
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """The result for a class: its ``pairs`` (most similar first), how many
+    ``documents`` were compared, the ``skipped`` ones (name, reason), the
+    ``threshold`` used and whether a ``starter`` was taken out."""
+
+    pairs: tuple[Pair, ...]
+    documents: int
+    skipped: tuple[tuple[str, str], ...]
+    threshold: float
+    starter: bool
+
+
+def document(name: str, source: Source, starter: frozenset[int] = frozenset()) -> Document:
+    """The ``Document`` of ``source``, without the k-grams whose hash is in ``starter``."""
+    found = tokens(source.text)
+    hashes = kgram_hashes([token.text for token in found])
+    kept = tuple(f for f in winnow(hashes) if f.hash not in starter)
+    return Document(name, source, tuple(found), kept)
+
+
+def starter_hashes(text: str) -> frozenset[int]:
+    """Every k-gram hash of the starter ``text`` (not only its fingerprints: a student's
+    winnowing may keep another k-gram of the same lines)."""
+    return frozenset(kgram_hashes([token.text for token in tokens(text)]))
+
+
+def load(
+    submissions: Iterable[Submission], starter: str = ""
+) -> tuple[list[Document], list[tuple[str, str]]]:
+    """The documents of ``submissions`` (as ``judge.batch.discover`` finds them, each
+    read once with ``judge.files.read_submission``: no link followed), without the
+    ``starter``'s k-grams, and ``(name, reason)`` for each that cannot be compared."""
+    taken_out = starter_hashes(starter) if starter else frozenset()
+    documents: list[Document] = []
+    skipped: list[tuple[str, str]] = []
+    for submission in submissions:
+        if submission.problem:
+            skipped.append((submission.name, submission.problem))
+            continue
+        try:
+            content = read_submission(submission.path)
+            source = source_of(submission.path, content)
+        except SubmissionError as error:
+            skipped.append((submission.name, str(error)))
+            continue
+        documents.append(document(submission.name, source, taken_out))
+    return documents, skipped
+
+
+def compare(
+    documents: Sequence[Document],
+    threshold: float = THRESHOLD,
+    skipped: Sequence[tuple[str, str]] = (),
+    starter: bool = False,
+) -> Similarity:
+    """The pairs among ``documents`` whose similarity is at least ``threshold``.
+
+    Time is linear in the fingerprints plus, for each fingerprint, the square of the
+    documents holding it (which ``COMMON_SHARE`` bounds): an inverted index, not a
+    comparison of every pair.
+    """
+    held: dict[int, list[int]] = defaultdict(list)  # hash -> documents holding it
+    for index, doc in enumerate(documents):
+        for hash_ in {f.hash for f in doc.fingerprints}:
+            held[hash_].append(index)
+    most = max(COMMON_FLOOR, int(COMMON_SHARE * len(documents)))
+    common = {hash_ for hash_, holders in held.items() if len(holders) > most}
+    sizes = [len({f.hash for f in doc.fingerprints} - common) for doc in documents]
+    shared: Counter[tuple[int, int]] = Counter()
+    for hash_, holders in held.items():
+        if hash_ not in common:
+            shared.update(itertools.combinations(holders, 2))
+    pairs = []
+    for (i, j), count in shared.items():
+        score = 2 * count / (sizes[i] + sizes[j])
+        if count >= MIN_SHARED and score >= threshold:
+            a, b = documents[i], documents[j]
+            pairs.append(Pair(a.name, b.name, round(score, 3), count, fragments(a, b, common)))
+    pairs.sort(key=lambda p: (-p.similarity, p.a, p.b))
+    return Similarity(tuple(pairs), len(documents), tuple(skipped), threshold, starter)
+
+
+def fragments(
+    a: Document, b: Document, ignored: frozenset[int] | set[int] = frozenset()
+) -> tuple[Fragment, ...]:
+    """The stretches ``a`` and ``b`` share: their common fingerprints (but ``ignored``)
+    chained while both sides move forward by less than two windows, in ``a``'s order."""
+    positions_in_b: dict[int, list[int]] = defaultdict(list)
+    for f in b.fingerprints:
+        positions_in_b[f.hash].append(f.position)
+    matches = sorted(
+        (fa.position, pb)
+        for fa in a.fingerprints
+        if fa.hash not in ignored
+        for pb in positions_in_b.get(fa.hash, ())
+    )
+    chains: list[list[tuple[int, int]]] = []
+    for pa, pb in matches:
+        for chain in reversed(chains):
+            last_a, last_b = chain[-1]
+            if 0 < pa - last_a <= _GAP and 0 < pb - last_b <= _GAP:
+                chain.append((pa, pb))
+                break
+        else:
+            chains.append([(pa, pb)])
+    # A k-gram that occurs twice in a file (__add__ and __sub__ alike) also matches
+    # the other occurrence: a chain is kept only where no longer chain already
+    # explains its lines, on either side.
+    kept: list[tuple[range, range, int]] = []
+    for chain in sorted(chains, key=lambda c: (-len(c), c[0])):
+        in_a = range(chain[0][0], chain[-1][0] + K)
+        in_b = range(min(p for _, p in chain), max(p for _, p in chain) + K)
+        if not any(_overlap(in_a, a_) or _overlap(in_b, b_) for a_, b_, _ in kept):
+            kept.append((in_a, in_b, len(chain)))
+    return tuple(
+        Fragment(_span(a, in_a), _span(b, in_b), count)
+        for in_a, in_b, count in sorted(kept, key=lambda k: k[0].start)
+    )
+
+
+def _overlap(one: range, other: range) -> bool:
+    return one.start < other.stop and other.start < one.stop
+
+
+def _span(doc: Document, tokens_: range) -> Span:
+    """The lines of ``doc`` that hold its tokens ``tokens_``."""
+    start = doc.tokens[tokens_.start].line
+    end = doc.tokens[min(tokens_.stop, len(doc.tokens)) - 1].line
+    (cell, line), (end_cell, end_line) = doc.source.locate(start), doc.source.locate(end)
+    if cell != end_cell:
+        return Span(start, end, f"{where(cell, line)} to {where(end_cell, end_line)}")
+    lines = f"line {line}" if line == end_line else f"lines {line}-{end_line}"
+    return Span(start, end, lines if cell is None else f"cell {cell}, {lines}")
+
+
+def find_similar(
+    submissions: Sequence[Submission], starter: str = "", threshold: float = THRESHOLD
+) -> Similarity:
+    """The near-copies among ``submissions``: each read and fingerprinted without the
+    k-grams of ``starter`` (the problem's starter and any code every student may use),
+    then compared (see ``compare``)."""
+    documents, skipped = load(submissions, starter)
+    return compare(documents, threshold, skipped, starter=bool(starter.strip()))
+
+
+def read_ignored(paths: Sequence[Path]) -> str:
+    """The text of the instructor's files of code every student may use (``--ignore``),
+    one after the other.  Raises ``UsageError`` for one that cannot be read."""
+    texts = []
+    for path in paths:
+        try:
+            texts.append(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            raise UsageError(f"--ignore {path}: cannot read it: {reason}") from None
+    return "\n".join(texts)

@@ -1,0 +1,109 @@
+"""The similarity report as text, Markdown and JSON: one pure function each.
+
+Names are a student's file or folder names: each reaches the output through the
+escaping function of its medium (``judge.report.escape``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from judge.report.escape import markdown_inline, terminal_line
+from judge.similarity.compare import Fragment, Pair, Similarity
+
+
+def _percent(score: float) -> str:
+    return f"{round(score * 100)} %"
+
+
+def _headline(result: Similarity) -> str:
+    found = len(result.pairs)
+    pairs = "no near-copies" if not found else f"{found} pair{'s' * (found != 1)}"
+    starter = "; the starter's lines ignored" if result.starter else ""
+    return (
+        f"Similarity: {pairs} at {_percent(result.threshold)} or more among "
+        f"{result.documents} submissions{starter}"
+    )
+
+
+def _matches(pair: Pair, fragment: Fragment, escape: Callable[[str], str]) -> str:
+    return f"{escape(pair.a)} {fragment.a.where} ~ {escape(pair.b)} {fragment.b.where}"
+
+
+def render_text(result: Similarity) -> str:
+    """The report for a terminal or a text file: a headline, then each pair (most
+    similar first) with the line ranges that match, then what was skipped and why."""
+    lines = [_headline(result)]
+    for pair in result.pairs:
+        lines.append("")
+        lines.append(
+            f"{_percent(pair.similarity):>5}  {terminal_line(pair.a)} ~ "
+            f"{terminal_line(pair.b)}  ({pair.shared} fingerprints shared)"
+        )
+        lines.extend(f"       {_matches(pair, f, terminal_line)}" for f in pair.fragments)
+    if result.skipped:
+        lines.append("")
+        lines.extend(
+            f"not compared: {terminal_line(name)}: {terminal_line(reason)}"
+            for name, reason in result.skipped
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(result: Similarity) -> str:
+    """The report as a Markdown section (``## Similarity``): the headline and a table
+    of pairs, the matching lines in their last column."""
+    lines = ["## Similarity", "", markdown_inline(_headline(result))]
+    if result.pairs:
+        lines += ["", "| Similarity | Submission | Submission | Shared | Matching lines |"]
+        lines.append("| ---: | --- | --- | ---: | --- |")
+        for pair in result.pairs:
+            where = "; ".join(_matches(pair, f, markdown_inline) for f in pair.fragments)
+            lines.append(
+                f"| {_percent(pair.similarity)} | {markdown_inline(pair.a)} | "
+                f"{markdown_inline(pair.b)} | {pair.shared} | {where} |"
+            )
+    if result.skipped:
+        lines.append("")
+        lines.extend(
+            f"- not compared: {markdown_inline(name)}: {markdown_inline(reason)}"
+            for name, reason in result.skipped
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_json(result: Similarity) -> str:
+    """The report as JSON: ``pairs`` with each ``fragments``' line ranges (``first``,
+    ``last``, ``where``) in both submissions, ``skipped`` with reasons."""
+    document = {
+        "threshold": result.threshold,
+        "documents": result.documents,
+        "starter_ignored": result.starter,
+        "pairs": [
+            {
+                "a": pair.a,
+                "b": pair.b,
+                "similarity": pair.similarity,
+                "shared": pair.shared,
+                "fragments": [
+                    {
+                        "a": {"first": f.a.first, "last": f.a.last, "where": f.a.where},
+                        "b": {"first": f.b.first, "last": f.b.last, "where": f.b.where},
+                        "kgrams": f.kgrams,
+                    }
+                    for f in pair.fragments
+                ],
+            }
+            for pair in result.pairs
+        ],
+        "skipped": [{"name": name, "reason": reason} for name, reason in result.skipped],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+RENDERERS: dict[str, Callable[[Similarity], str]] = {
+    "text": render_text,
+    "markdown": render_markdown,
+    "json": render_json,
+}
