@@ -57,7 +57,7 @@ fi
 # Its own environment, so nothing else in the image changes what grades.
 python3 -m venv "$ROOT/{venv}"
 "$ROOT/{venv}/bin/python" -m pip install --quiet --disable-pip-version-check {install}
-"$ROOT/{venv}/bin/python" -m judge --version
+"$ROOT/{venv}/bin/judge" --version
 """
 
 RUN_AUTOGRADER = """\
@@ -68,7 +68,8 @@ RUN_AUTOGRADER = """\
 set -uo pipefail
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 mkdir -p "$ROOT/results"
-"$ROOT/{venv}/bin/python" -m judge run "$ROOT/submission/"{filename_quoted} \\
+# The console script, not python -m: that would put the working folder on sys.path.
+"$ROOT/{venv}/bin/judge" run "$ROOT/submission/"{filename_quoted} \\
     -p {problem_quoted} --problems "$ROOT/source/problems" --sandbox {sandbox} \\
     --format gradescope -o "$ROOT/results/results.json"
 status=$?
