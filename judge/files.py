@@ -43,33 +43,67 @@ def not_regular(mode: int, shown: str) -> str:
     """Why the entry ``shown`` of ``mode`` (from ``lstat``) is not graded."""
     if stat.S_ISLNK(mode):
         return (
-            f"{shown} is a symbolic link; not graded: the judge follows no link in a class "
-            "folder, so that nobody is graded on a file they did not write (submit the file "
-            "itself)"
+            f"{shown} is a symbolic link; not graded: the judge follows no link below the "
+            "folder it runs in, so that nobody is graded on a file they did not write "
+            "(give the file or folder itself)"
         )
     return f"{shown} is {kind_of(mode)}, not a regular file; not graded"
 
 
-def read_submission(path: Path, root: Path | None = None) -> bytes:
+def start_of(path: Path) -> tuple[Path, tuple[str, ...]]:
+    """Where the walk down ``path`` starts, and the steps below it.
+
+    The start is trusted: the working folder for a relative path (and for an absolute
+    one inside it), else the file system's root.  Every step below it is opened without
+    following a link, also the folders the user typed: a class folder's ``bob`` may be
+    a link the student made, and ``judge grade class/*`` names it.
+    """
+    if path.is_absolute():
+        with contextlib.suppress(OSError, ValueError):  # no working folder, or not in it
+            return Path("."), path.relative_to(os.getcwd()).parts
+        return Path(path.anchor), path.parts[1:]
+    return Path("."), path.parts
+
+
+def linked_step(path: Path) -> str:
+    """Why ``path`` is not graded if it, or a folder on its way down from its start
+    (``start_of``), is a symbolic link; "" when none is (as far as ``path`` exists).
+
+    A look for the message, by path; the read itself (``read_submission``) enforces the
+    rule with descriptors, so a link swapped in after this look is refused there too.
+    """
+    start, parts = start_of(path)
+    for index in range(len(parts)):
+        try:
+            mode = os.lstat(start.joinpath(*parts[: index + 1])).st_mode
+        except OSError:
+            return ""
+        if stat.S_ISLNK(mode):
+            return not_regular(mode, str(_typed(path, len(parts) - 1 - index)))
+    return ""
+
+
+def _typed(path: Path, up: int) -> Path:
+    """``path`` without its last ``up`` steps, as the user typed it (for messages)."""
+    return path if up == 0 else path.parents[up - 1]
+
+
+def read_submission(path: Path) -> bytes:
     """The bytes of the submission at ``path``, read once and safely.
 
-    ``root`` is the folder the user named (a class folder; by default the file's own
-    folder): it is trusted, but nothing below it is followed.  Every folder between
-    ``root`` and ``path`` and the file itself are opened without following symbolic
-    links, and the file must be a regular file (a FIFO is opened without blocking, then
-    refused), at most ``MAX_SUBMISSION_BYTES`` long and UTF-8.  These bytes are what is
-    graded, hashed for the cache and copied into the worker.
+    From where ``path`` starts (``start_of``: the working folder, or ``/``), every folder
+    on the way and the file itself are opened without following symbolic links, and the
+    file must be a regular file (a FIFO is opened without blocking, then refused) with
+    one name (a hard link's other name may be someone else's file), at most
+    ``MAX_SUBMISSION_BYTES`` long and UTF-8.  These bytes are what is graded, hashed for
+    the cache and copied into the worker.
 
-    Raises ``UnsafeSubmission`` for a link or anything not a regular file, and
-    ``SubmissionError`` for a file that is missing, unreadable, too big or not UTF-8.
+    Raises ``UnsafeSubmission`` for a link, a hard link or anything not a regular file,
+    and ``SubmissionError`` for a file that is missing, unreadable, too big or not UTF-8.
     """
-    root = path.parent if root is None else root
-    try:
-        parts = path.relative_to(root).parts
-    except ValueError:
-        parts = ()
-    if not parts or ".." in parts:
-        raise SubmissionError(f"{path}: not a file inside {root}; give the path of your .py file")
+    root, parts = start_of(path)
+    if not parts:
+        raise SubmissionError(f"{path}: not a file; give the path of your .py file")
     descriptor = _open_below(root, parts, path)
     try:
         return _read_regular(descriptor, path)
@@ -83,7 +117,8 @@ def _open_below(root: Path, parts: tuple[str, ...], path: Path) -> int:
         with _as_submission_error(path):
             for index in range(len(parts)):
                 here = root.joinpath(*parts[: index + 1])
-                _refuse_unless(here.lstat().st_mode, here, index == len(parts) - 1)
+                shown = _typed(path, len(parts) - 1 - index)
+                _refuse_unless(here.lstat().st_mode, shown, index == len(parts) - 1)
             return os.open(path, _READ_FLAGS)
     with _as_submission_error(root):
         folder = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
@@ -92,7 +127,7 @@ def _open_below(root: Path, parts: tuple[str, ...], path: Path) -> int:
             for index, part in enumerate(parts):
                 last = index == len(parts) - 1
                 mode = os.lstat(part, dir_fd=folder).st_mode
-                _refuse_unless(mode, root.joinpath(*parts[: index + 1]), last)
+                _refuse_unless(mode, _typed(path, len(parts) - 1 - index), last)
                 # O_NOFOLLOW again: the entry may have become a link since the lstat.
                 opened = os.open(part, _READ_FLAGS if last else _FOLDER_FLAGS, dir_fd=folder)
                 os.close(folder)
@@ -125,9 +160,18 @@ def _as_submission_error(shown: Path) -> Iterator[None]:
 
 
 def _read_regular(descriptor: int, path: Path) -> bytes:
-    mode = os.fstat(descriptor).st_mode
-    if not stat.S_ISREG(mode):  # swapped between the check and the open
-        raise UnsafeSubmission(not_regular(mode, str(path)))
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):  # swapped between the check and the open
+        raise UnsafeSubmission(not_regular(info.st_mode, str(path)))
+    if info.st_nlink > 1:
+        # O_NOFOLLOW cannot see a hard link: its other name may be the solutions' file,
+        # or a classmate's (fs.protected_hardlinks, where it is on, still lets a student
+        # link a file they may read and write; macOS and the BSDs have no such switch).
+        raise UnsafeSubmission(
+            f"{path} has {info.st_nlink} names (hard links); not graded: another name "
+            "may be someone else's file, so the judge grades only a file with one name "
+            "(copy it with cp, not cp -l, cp -al or rsync --link-dest)"
+        )
     with contextlib.suppress(OSError):
         os.set_blocking(descriptor, True)
     chunks: list[bytes] = []
@@ -186,7 +230,9 @@ def _take_mode(handle: int, path: Path) -> None:
     if hasattr(os, "fchown"):
         with contextlib.suppress(OSError):  # only root, or a member of the group, may
             os.fchown(handle, -1, old.st_gid)
-    os.chmod(handle, stat.S_IMODE(old.st_mode))  # after chown, which may clear set-id bits
+    # Permissions only: a report is no program, so no set-uid, set-gid or sticky bit of
+    # what it replaces.  After chown, which may clear set-id bits itself.
+    os.chmod(handle, old.st_mode & 0o777)
 
 
 def _umask() -> int:

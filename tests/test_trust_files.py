@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -67,6 +68,10 @@ def hostile_class(tmp_path: Path) -> Path:
     with socket.socket(socket.AF_UNIX) as server:
         server.bind(str(folder / "sock.py"))
     (folder / "lib.py").mkdir()  # a folder named like a file
+    (folder / "ghost").symlink_to(tmp_path / "gone", target_is_directory=True)  # to nothing
+    (folder / "loop").symlink_to("loop")  # to itself: stat fails with ELOOP
+    (folder / "notes.md").symlink_to(private)  # stands for a file that is skipped anyway
+    os.link(solution, folder / "harry.py")  # a hard link: O_NOFOLLOW cannot see it
     return folder
 
 
@@ -79,6 +84,9 @@ REFUSED = {
     "pipe": "pipe.py is a named pipe (FIFO), not a regular file; not graded",
     "sock": "sock.py is a socket, not a regular file; not graded",
     "lib.py": "no .py or .ipynb file in lib.py/",
+    "ghost": "ghost is a symbolic link; not graded",
+    "loop": "loop is a symbolic link; not graded",
+    "harry": "harry.py has 2 names (hard links); not graded",
 }
 
 
@@ -173,22 +181,48 @@ def test_an_unreadable_file_is_a_row_saying_why(
 # -- read_submission, the one safe read ---------------------------------------------------
 def test_read_submission_reads_a_regular_file_once(tmp_path: Path) -> None:
     path = touch(tmp_path / "class" / "bob" / "value.py", GOOD_VALUE)
-    assert read_submission(path, tmp_path / "class") == GOOD_VALUE.encode()
     assert read_submission(path) == GOOD_VALUE.encode()
 
 
-def test_read_submission_follows_no_link_below_the_root(tmp_path: Path) -> None:
+def test_read_submission_follows_no_link_below_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the working folder is trusted (``/`` for a path outside it): a folder the
+    user typed is opened without following a link too, as ``class/*`` may name one."""
     real = touch(tmp_path / "real" / "value.py", GOOD_VALUE)
     (tmp_path / "class").mkdir()
     (tmp_path / "class" / "eve").symlink_to(real.parent)
     (tmp_path / "class" / "bob.py").symlink_to(real)
-    with pytest.raises(UnsafeSubmission, match="eve is a symbolic link"):
-        read_submission(tmp_path / "class" / "eve" / "value.py", tmp_path / "class")
-    with pytest.raises(UnsafeSubmission, match=r"bob\.py is a symbolic link"):
-        read_submission(tmp_path / "class" / "bob.py")
-    # The root itself is the user's own choice: a link there is followed.
     (tmp_path / "alias").symlink_to(real.parent)
-    assert read_submission(tmp_path / "alias" / "value.py") == GOOD_VALUE.encode()
+    monkeypatch.chdir(tmp_path / "class")
+    with pytest.raises(UnsafeSubmission, match=r"^eve is a symbolic link"):
+        read_submission(Path("eve/value.py"))
+    with pytest.raises(UnsafeSubmission, match=r"^bob\.py is a symbolic link"):
+        read_submission(Path("bob.py"))
+    with pytest.raises(UnsafeSubmission, match=r"^\.\./alias is a symbolic link"):
+        read_submission(Path("../alias/value.py"))
+    assert read_submission(Path("../real/value.py")) == GOOD_VALUE.encode()
+    # An absolute path is walked from / (here, outside the working folder)...
+    with pytest.raises(
+        UnsafeSubmission, match=f"^{re.escape(str(tmp_path))}/alias is a symbolic link"
+    ):
+        read_submission(tmp_path / "alias" / "value.py")
+    assert read_submission(real) == GOOD_VALUE.encode()
+    # ...and the working folder is the user's own choice, however they got there.
+    monkeypatch.chdir(tmp_path / "alias")
+    assert read_submission(Path("value.py")) == GOOD_VALUE.encode()
+    assert read_submission(tmp_path / "real" / "value.py") == GOOD_VALUE.encode()
+
+
+def test_read_submission_refuses_a_hard_link(tmp_path: Path) -> None:
+    """A hard link is a second name of someone else's file, as a symbolic link is, but
+    ``O_NOFOLLOW`` cannot see it: a file with more than one name is refused."""
+    solution = touch(tmp_path / "solutions" / "value.py", GOOD_VALUE)
+    os.link(solution, tmp_path / "bob.py")
+    with pytest.raises(UnsafeSubmission, match=r"bob\.py has 2 names \(hard links\)"):
+        read_submission(tmp_path / "bob.py")
+    (tmp_path / "bob.py").unlink()  # the control: with one name again, it is read
+    assert read_submission(solution) == GOOD_VALUE.encode()
 
 
 def test_read_submission_never_waits_on_a_fifo(tmp_path: Path) -> None:
@@ -256,3 +290,58 @@ def test_outputs_follow_the_umask_and_keep_a_replaced_files_mode(tmp_path: Path)
     assert shared.read_text() == "new\n"
     assert stat.S_IMODE(shared.stat().st_mode) == 0o664
     assert shared.stat().st_gid == 4242
+
+
+# -- the paths on the command line ----------------------------------------------------------
+@pytest.fixture
+def linked_class(tmp_path: Path) -> Path:
+    """alice's own folder, and bob's "folder": a link to the instructor's solutions, which
+    the shell's ``class/*`` names as if it were bob's."""
+    touch(tmp_path / "solutions" / "value.py", SOLUTION_MARK + "\n" + GOOD_VALUE)
+    touch(tmp_path / "class" / "alice" / "value.py", WRONG_VALUE)
+    (tmp_path / "class" / "bob").symlink_to("../solutions", target_is_directory=True)
+    return tmp_path / "class"
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [("class/alice", "class/bob"), ("class/alice/value.py", "class/bob/value.py")],
+    ids=["class/*", "class/*/value.py"],
+)
+def test_a_linked_student_folder_named_on_the_command_line_is_refused(
+    paths: tuple[str, ...], linked_class: Path, mini_dir: Path, tmp_path: Path
+) -> None:
+    done = judge(
+        "grade", *paths, "-p", "mini", "--problems", mini_dir, "--format", "json",
+        "--timeout", 2, "-j", 1, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    rows = {row["name"]: row for row in json.loads(done.stdout)["rows"]}
+    bob = next(row for name, row in rows.items() if name.startswith("class/bob"))
+    assert bob["status"] == "error"
+    assert bob["message"].startswith("class/bob is a symbolic link; not graded")
+    assert bob["score"] == 0
+
+
+def test_judge_run_refuses_a_file_behind_a_linked_folder(
+    linked_class: Path, tmp_path: Path, mini_dir: Path
+) -> None:
+    mini = ("-p", "mini", "--problems", mini_dir, "--timeout", 2)
+    done = judge("run", "class/bob/value.py", *mini, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "class/bob is a symbolic link; not graded" in done.stderr
+    assert "5d1e" not in done.stdout + done.stderr
+    done = judge("run", "value.py", *mini, cwd=linked_class / "bob")
+    assert done.returncode == 0, done.stderr  # the working folder is the user's own choice
+
+
+def test_an_output_does_not_take_set_id_bits_from_the_file_it_replaces(tmp_path: Path) -> None:
+    """A report is no program: replacing a set-uid, set-gid or sticky file keeps its
+    permissions only."""
+    for old_mode, new_mode in ((0o4755, 0o755), (0o2664, 0o664), (0o1644, 0o644)):
+        target = tmp_path / f"report-{old_mode:o}.txt"
+        target.write_text("old\n")
+        os.chmod(target, old_mode)
+        assert stat.S_IMODE(target.stat().st_mode) == old_mode  # the control
+        write_atomic(target, "new\n")
+        assert stat.S_IMODE(target.stat().st_mode) == new_mode

@@ -10,9 +10,13 @@ like a submission that is not a regular file (a symbolic link, a FIFO, a socket)
 listed with the reason, so that they show up in the gradebook as errors instead of
 silently missing (as does, when it is read, one whose bytes are not a submission).
 
-Nothing below the folder given is followed: entries are looked at with ``lstat``, and a
-symbolic link (to a file or to a folder) is a row saying it was not graded.  The file
-itself is read later, once, by ``judge.files.read_submission`` under the same rule.
+No link is followed below the folder the judge runs in (``judge.files.start_of``), not
+even in the paths given: ``judge grade class/*`` names ``class/bob``, which may be a
+link the student made.  Entries are looked at with ``lstat``, and a symbolic link is a
+row saying it was not graded, whatever it points to (a file, a folder, nothing, or
+something unreadable), unless the entry it stands for would be skipped anyway: a link to
+a regular file not named like a submission (``README.md``).  The file itself is read
+later, once, by ``judge.files.read_submission`` under the same rule.
 """
 
 from __future__ import annotations
@@ -23,22 +27,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from judge.errors import UsageError
-from judge.files import not_regular
+from judge.files import linked_step, not_regular
 from judge.submission import SUFFIXES
 
 
 @dataclass(frozen=True)
 class Submission:
-    """One student's file.  ``problem`` says why it cannot be graded, when it cannot.
-
-    ``root`` is the folder the user named (the class folder, or a file's own folder):
-    no link below it is followed when the file is read.
-    """
+    """One student's file.  ``problem`` says why it cannot be graded, when it cannot."""
 
     name: str
     path: Path
     problem: str = ""
-    root: Path | None = None
 
 
 def _visible(name: str) -> bool:
@@ -54,7 +53,7 @@ def _lstat_mode(path: Path) -> int | None:
     """``path``'s mode, not following a link; None if there is nothing there."""
     try:
         return os.lstat(path).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
 
 
@@ -85,12 +84,13 @@ def discover(folder: Path, filename: str | None = None) -> list[Submission]:
     for name, mode in children:
         child = folder / name
         if stat.S_ISDIR(mode):
-            found.append((name + "/", _from_student_folder(child, filename, folder)))
-        elif stat.S_ISLNK(mode) and child.is_dir():  # a "student folder" elsewhere
-            found.append((name + "/", Submission(name, child, not_regular(mode, name), folder)))
+            found.append((name + "/", _from_student_folder(child, filename)))
         elif filename is None and _submitted(name):
             problem = "" if stat.S_ISREG(mode) else not_regular(mode, name)
-            found.append((name, Submission(Path(name).stem, child, problem, folder)))
+            found.append((name, Submission(Path(name).stem, child, problem)))
+        elif stat.S_ISLNK(mode) and not _names_a_skipped_file(child):
+            # A "student folder" elsewhere, or a link to nothing one can see.
+            found.append((name + "/", Submission(name, child, not_regular(mode, name))))
     if not found:
         expected = (
             f"{folder}/<student>/{filename}"
@@ -101,9 +101,19 @@ def discover(folder: Path, filename: str | None = None) -> list[Submission]:
     return _unique_names(found)
 
 
-def _from_student_folder(folder: Path, filename: str | None, root: Path) -> Submission:
+def _names_a_skipped_file(link: Path) -> bool:
+    """Whether the link ``link`` stands for an entry that would be skipped if it were
+    there itself: a regular file (``README.md``; one named like a submission is not
+    skipped).  Its target is only looked at (``stat``), never opened."""
+    try:
+        return stat.S_ISREG(os.stat(link).st_mode)
+    except OSError:  # dangling, a loop, unreadable: it may be a student's
+        return False
+
+
+def _from_student_folder(folder: Path, filename: str | None) -> Submission:
     if filename is not None:
-        return Submission(folder.name, folder / filename, _named_problem(folder, filename), root)
+        return Submission(folder.name, folder / filename, _named_problem(folder, filename))
     try:
         with os.scandir(folder) as listing:
             candidates = sorted(
@@ -118,7 +128,7 @@ def _from_student_folder(folder: Path, filename: str | None, root: Path) -> Subm
     if len(candidates) == 1:
         name, mode = candidates[0]
         problem = "" if stat.S_ISREG(mode) else not_regular(mode, f"{folder.name}/{name}")
-        return Submission(folder.name, folder / name, problem, root)
+        return Submission(folder.name, folder / name, problem)
     if not candidates:
         return Submission(folder.name, folder, f"no .py or .ipynb file in {folder.name}/")
     names = ", ".join(name for name, _ in candidates)
@@ -151,26 +161,28 @@ def _unique_names(found: list[tuple[str, Submission]]) -> list[Submission]:
     counts: dict[str, int] = {}
     for _, submission in found:
         counts[submission.name] = counts.get(submission.name, 0) + 1
-    return [
-        Submission(entry, s.path, s.problem, s.root) if counts[s.name] > 1 else s
-        for entry, s in found
-    ]
+    return [Submission(entry, s.path, s.problem) if counts[s.name] > 1 else s for entry, s in found]
 
 
 def collect(paths: list[Path], filename: str | None = None) -> list[Submission]:
     """The submissions named by ``paths``: a folder contributes what ``discover`` finds
-    in it, a file is one submission named by its path as given (refused, with a row,
-    if it is a symbolic link or not a regular file)."""
+    in it, a file is one submission named by its path as given.  A path that is a
+    symbolic link, or lies behind one below the working folder (``class/*`` may name a
+    student's link to the solutions), is one row saying so, as is a file that is not a
+    regular file."""
     if not paths:
         raise UsageError("give at least one folder of submissions, or submission files")
     found: list[tuple[str, Submission]] = []
     for path in paths:
         mode = _lstat_mode(path)
-        if path.is_dir():  # a folder the user named is trusted, link or not
+        linked = linked_step(path)
+        if linked:
+            found.append((str(path), Submission(str(path), path, linked)))
+        elif mode is not None and stat.S_ISDIR(mode):
             found.extend((str(path / s.name), s) for s in discover(path, filename))
         elif mode is not None:
             problem = "" if stat.S_ISREG(mode) else not_regular(mode, str(path))
-            found.append((str(path), Submission(str(path), path, problem, path.parent)))
+            found.append((str(path), Submission(str(path), path, problem)))
         else:
             raise UsageError(f"{path}: no such file or folder")
     return _unique_names(found)

@@ -206,7 +206,7 @@ def _look_up(
     if submission.problem:
         return _Todo(index, submission, None), None
     try:
-        content = read_submission(submission.path, submission.root)
+        content = read_submission(submission.path)
     except SubmissionError as error:  # a link, a FIFO, too big...: a row saying why
         return _Todo(index, replace(submission, problem=str(error)), None), None
     key = result_key(content, plan, options)

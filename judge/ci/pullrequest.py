@@ -34,6 +34,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from judge.files import linked_step
 from judge.report.escape import markdown_inline
 from judge.report.github import command, escape_data
 
@@ -322,17 +323,12 @@ def _refuse_links(links: list[str]) -> int:
 
 
 def _refuse_linked_path(path: Path) -> None:
-    """Raise if ``path``, or a folder on its way below the working folder (the
-    checkout), is a symbolic link: a pull request could have committed it."""
-    if path.is_absolute() and path.is_relative_to(Path.cwd()):
-        path = path.relative_to(Path.cwd())
-    # Outside the checkout, only the path itself is the pull request's to have made.
-    steps = [path] if path.is_absolute() else [*reversed(path.parents[:-1]), path]
-    for step in steps:
-        if step.is_symlink():
-            raise CheckError(
-                f"{step} is a symbolic link; not graded: give the path of the folder or file itself"
-            )
+    """Raise if ``path``, or a folder on its way down from the working folder (the
+    checkout), is a symbolic link: a pull request could have committed it.  The rule is
+    ``judge grade``'s (``judge.files.linked_step``); this says it before grading."""
+    linked = linked_step(path)
+    if linked:
+        raise CheckError(linked)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
