@@ -10,6 +10,7 @@ statement's end ``;`` and indentation ``{`` ``}``), from Python's own ``tokenize
 from __future__ import annotations
 
 import io
+import itertools
 import keyword
 import tokenize
 from typing import NamedTuple
@@ -65,3 +66,39 @@ def tokens(text: str) -> list[Token]:
     if pending is not None:
         kept.append(pending)
     return kept
+
+
+# A unit starts at a definition at most this deep: module level (0) or a class's body
+# (1).  Nested closures (a ``_backward`` inside a method) stay in their method.
+_UNIT_DEPTH = 1
+
+
+def units(found: list[Token]) -> list[range]:
+    """The token ranges of ``found`` that a copier may move as a whole: each top-level
+    definition and each method (with its decorators), and the statements between
+    them.  Fingerprinting each unit apart makes the fingerprints independent of the
+    order of methods and functions."""
+    starts = [0]
+    depth = 0
+    for index, token in enumerate(found):
+        if token.text == "{":
+            depth += 1
+        elif token.text == "}":
+            depth -= 1
+        elif (
+            token.text in ("def", "class", "@")
+            and depth <= _UNIT_DEPTH
+            and (index == 0 or found[index - 1].text in _STATEMENT_START)
+            and not (token.text != "@" and _after_decorator(found, index))
+        ):
+            starts.append(index)
+    bounds = [*sorted(set(starts)), len(found)]
+    return [range(start, stop) for start, stop in itertools.pairwise(bounds) if stop > start]
+
+
+def _after_decorator(found: list[Token], index: int) -> bool:
+    """Whether the statement before ``found[index]`` is a decorator (``@`` ... ``;``)."""
+    back = index - 2  # found[index - 1] is that statement's ";"
+    while back >= 0 and found[back].text not in _STATEMENT_START:
+        back -= 1
+    return back + 1 < index - 1 and found[back + 1].text == "@"
