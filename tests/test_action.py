@@ -285,6 +285,33 @@ def test_a_spec_the_pull_request_adds_is_not_used(
     assert "no problem named 'mine'" in done.stderr
 
 
+@pytest.mark.parametrize(
+    "extra", ["--problems specs", "--problems=specs", "-p mine", "-pmine", "--problem=mine"]
+)
+def test_args_cannot_change_what_is_graded_against(
+    extra: str, course_with_specs: Path, tmp_path: Path, mini_dir: Path
+) -> None:
+    """Options in ``args`` come after the check's own and would win: ``--problems specs``
+    there read the pull request's lenient spec (the wrong engine passed)."""
+    done, summary, _ = check(
+        course_with_specs, tmp_path, mini_dir, GITHUB_BASE_REF="main", INPUT_PROBLEMS="specs",
+        INPUT_ARGS=f"--timeout 5 {extra}",
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    option = extra.split()[0].partition("=")[0]
+    assert done.stdout.startswith(f"::error title=judge::{option} in args: the check sets")
+    assert "students/bob.py" not in summary  # nothing was graded
+
+
+def test_args_that_do_not_split_are_explained(course: Path, tmp_path: Path, mini_dir: Path) -> None:
+    done, _, _ = check(course, tmp_path, mini_dir, INPUT_PATH="students", INPUT_ARGS="--seed '1")
+    assert done.returncode == 2
+    assert (
+        done.stdout
+        == "::error title=judge::args: No closing quotation; quote as in a shell ('a b' or \"a b\")\n"
+    )
+
+
 def test_a_submission_committed_as_a_symlink_is_refused(
     course: Path, tmp_path: Path, mini_dir: Path
 ) -> None:

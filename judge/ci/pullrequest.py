@@ -243,15 +243,49 @@ def judge_command(
         command += ["--timeout", args.timeout]
     if args.sandbox:
         command += ["--sandbox", args.sandbox]
-    extra = shlex.split(args.args)
-    if any(arg == "--audience" or arg.startswith("--audience=") for arg in extra):
-        raise CheckError(
-            "the pull-request check writes for students (annotations and the job summary "
-            "are public): remove --audience from args"
-        )
     # Last, so nothing before it can widen the view: a hidden test's details never
     # reach an annotation or the job summary.
-    return [*command, *extra, "--audience", "student"]
+    return [*command, *extra_args(args.args), "--audience", "student"]
+
+
+def extra_args(text: str) -> list[str]:
+    """The arguments ``args`` (``INPUT_ARGS``) adds to ``judge grade``; raises
+    ``CheckError`` if one of them is an option the check keeps to itself (``RESERVED``)."""
+    try:
+        extra = shlex.split(text)
+    except ValueError as error:
+        raise CheckError(f"args: {error}; quote as in a shell ('a b' or \"a b\")") from None
+    for arg in extra:
+        why = next((why for option, why in RESERVED.items() if _spells(arg, option)), None)
+        if why is not None:
+            raise CheckError(f"{arg.partition('=')[0]} in args: {why}")
+    return extra
+
+
+_SPECS = (
+    "the check sets what a submission is graded against (the problem and problems "
+    "inputs, whose folders in the repository are read from the base, not the pull "
+    "request): give it there, not in args"
+)
+# Options of 'judge grade' that args may not carry, and why.  Coming after the check's
+# own, they would win: a --problems folder would be read from the pull request's checkout.
+RESERVED = {
+    "--audience": (
+        "the pull-request check writes for students (annotations and the job summary "
+        "are public): remove it from args"
+    ),
+    "--problems": _SPECS,
+    "--problem": _SPECS,
+    "-p": _SPECS,
+}
+
+
+def _spells(arg: str, option: str) -> bool:
+    """Whether the argument ``arg`` gives ``option`` as click reads it: ``--problems
+    DIR``, ``--problems=DIR``, and for a short one ``-p ID`` or ``-pID``."""
+    if option.startswith("--"):
+        return arg == option or arg.startswith(option + "=")
+    return arg.startswith(option)
 
 
 def _append(variable: str, text: str) -> None:
@@ -268,6 +302,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, scratch: Path) -> int:
+    extra_args(args.args)  # refused before anything is said or graded
     links: list[str] = []
     if args.path:
         targets = [args.path]
