@@ -34,6 +34,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from judge.ci import comment, specsource
 from judge.files import linked_step
 from judge.report.escape import markdown_inline
 from judge.report.github import command, escape_data
@@ -77,6 +78,28 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--sandbox", default=_env("INPUT_SANDBOX"))
     parser.add_argument(
         "--args", default=_env("INPUT_ARGS"), help="more arguments for 'judge grade'"
+    )
+    parser.add_argument(
+        "--specs-repository",
+        default=_env("INPUT_SPECS_REPOSITORY"),
+        help="owner/name[@ref] of a private repository of specs, read with the token in "
+        "INPUT_SPECS_TOKEN (judge.ci.specsource)",
+    )
+    parser.add_argument(
+        "--specs-path",
+        default=_env("INPUT_SPECS_PATH"),
+        help="the folder of spec files in that repository (default: its root)",
+    )
+    parser.add_argument(
+        "--comment",
+        action="store_true",
+        default=_env("INPUT_COMMENT").lower() == "true",
+        help="also post the summary as one pull-request comment, updated on each push",
+    )
+    parser.add_argument(
+        "--comment-author",
+        default=_env("INPUT_COMMENT_AUTHOR", comment.DEFAULT_AUTHOR),
+        help="the account the token comments as (its comment is the one updated)",
     )
     return parser.parse_args(argv)
 
@@ -298,7 +321,72 @@ def _append(variable: str, text: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Grade the targets and return the exit status for the check."""
     with tempfile.TemporaryDirectory(prefix="judge-specs-") as scratch:
-        return _run(args, Path(scratch))
+        if not args.comment:
+            return _run(args, Path(scratch))
+        # The job summary is written to a file of ours, then copied to the real one and
+        # posted: the comment says exactly what the summary says.
+        summary, real = Path(scratch) / "summary.md", os.environ.get("GITHUB_STEP_SUMMARY")
+        summary.touch()
+        os.environ["GITHUB_STEP_SUMMARY"] = str(summary)
+        try:
+            status = _run(args, Path(scratch))
+        finally:
+            if real is None:
+                del os.environ["GITHUB_STEP_SUMMARY"]
+            else:
+                os.environ["GITHUB_STEP_SUMMARY"] = real
+        text = summary.read_text(encoding="utf-8")
+        _append("GITHUB_STEP_SUMMARY", text)
+        _post_comment(args, text)
+        return status
+
+
+def _post_comment(args: argparse.Namespace, summary: str) -> None:
+    """Post or update the sticky comment; a failure is a warning, never the verdict."""
+    number = _pull_request_number()
+    if number is None:
+        print("::notice title=judge::not a pull request: no comment posted")
+        return
+    target = comment.Target(
+        api_url=_env("GITHUB_API_URL", "https://api.github.com"),
+        repository=_env("GITHUB_REPOSITORY"),
+        number=number,
+        token=_env("GITHUB_TOKEN"),
+        author=args.comment_author,
+    )
+    try:
+        if not target.token or not target.repository:
+            raise comment.CommentError("GITHUB_TOKEN and GITHUB_REPOSITORY must be set")
+        done = comment.post(target, args.problem, summary)
+    except comment.CommentError as error:
+        message = f"the pull-request comment was not posted: {error}"
+        print(f"::warning title=judge::{escape_data(message)}")
+        return
+    print(f"pull-request comment {done}", file=sys.stderr)
+
+
+def _pull_request_number() -> int | None:
+    """The pull request's number, from the event that started the workflow."""
+    try:
+        event = json.loads(Path(_env("GITHUB_EVENT_PATH")).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    pull = event.get("pull_request") if isinstance(event, dict) else None
+    number = pull.get("number") if isinstance(pull, dict) else None
+    return number if type(number) is int else None
+
+
+def _private_specs(args: argparse.Namespace, scratch: Path) -> list[str]:
+    """The folder of the private spec repository, cloned into ``scratch``, if any."""
+    if not args.specs_repository:
+        return []
+    try:
+        folder = specsource.fetch(
+            args.specs_repository, _env("INPUT_SPECS_TOKEN"), scratch / "private", args.specs_path
+        )
+    except specsource.SpecSourceError as error:
+        raise CheckError(str(error)) from None
+    return [str(folder)]
 
 
 def _run(args: argparse.Namespace, scratch: Path) -> int:
@@ -327,6 +415,8 @@ def _run(args: argparse.Namespace, scratch: Path) -> int:
         if note:
             print(f"::notice title=judge::{escape_data(note)}")
             _append("GITHUB_STEP_SUMMARY", f"> **judge:** {markdown_inline(note)}\n\n")
+    # Last, so the private specs win over a problem of the same id in the repository.
+    problems += _private_specs(args, scratch)
     status = _refuse_links(links)
     if targets:
         print(f"grading {len(targets)} submission(s) against {args.problem}", file=sys.stderr)
