@@ -17,18 +17,12 @@ chosen binary nodes reversed, so recognition can try every order on a small grap
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
+from judge.program.ops import OPS
+
 Number = int | float
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
 
 
 class StepLimit(Exception):
@@ -38,30 +32,13 @@ class StepLimit(Exception):
 class Engine:
     """A scalar autograd value; see the module docstring."""
 
+    # Forward values and local derivatives ((inputs..., output) -> one slope per Value
+    # input) of the primitives, from their records; a broken engine overrides entries.
     FORWARD: ClassVar[dict[str, Callable[..., float]]] = {
-        "add": lambda x, y: x + y,
-        "mul": lambda x, y: x * y,
-        "div": lambda x, y: x / y,
-        "pow": lambda x, n: x**n,
-        "neg": lambda x: -x,
-        "relu": lambda x: x if x > 0 else 0.0,
-        "tanh": math.tanh,
-        "exp": math.exp,
-        "log": math.log,
-        "sigmoid": _sigmoid,
+        op.name: op.forward for op in OPS.values() if op.primitive
     }
-    # Local derivatives: (inputs..., output) -> one slope per Value input.
     LOCAL: ClassVar[dict[str, Callable[..., tuple[float, ...]]]] = {
-        "add": lambda x, y, z: (1.0, 1.0),
-        "mul": lambda x, y, z: (y, x),
-        "div": lambda x, y, z: (1.0 / y, -x / y**2),
-        "pow": lambda x, n, z: (n * x ** (n - 1),),
-        "neg": lambda x, z: (-1.0,),
-        "relu": lambda x, z: (1.0 if x > 0 else 0.0,),
-        "tanh": lambda x, z: (1.0 - z * z,),
-        "exp": lambda x, z: (z,),
-        "log": lambda x, z: (1.0 / x,),
-        "sigmoid": lambda x, z: (z * (1.0 - z),),
+        op.name: op.local for op in OPS.values() if op.primitive
     }
     INITIAL_GRAD: ClassVar[float] = 0.0
     MAX_STEPS: ClassVar[int] = 200_000

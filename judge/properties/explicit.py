@@ -2,9 +2,10 @@
 
 Random graphs reach a rare case (relu of exactly 0, sigmoid of -800) only now and
 then, and a seed may miss it.  These graphs make sure every corpus has each of the
-problem's operations alone on simple inputs and at its edges, applied to the same node
-twice (``a + a``), with numbers on either side, and the classic shapes where a backward
-pass goes wrong: a node used again further down, a diamond, two nodes with equal values.
+problem's operations alone on simple inputs and at its edges (its record's ``edges``),
+applied to the same node twice (``a + a``), with numbers on either side, and the
+classic shapes where a backward pass goes wrong: a node used again further down, a
+diamond, two nodes with equal values.
 """
 
 from __future__ import annotations
@@ -14,17 +15,6 @@ from judge.program.ops import LEAF, OPS, Form
 from judge.properties.rules import GraphBuilder, GraphShape
 
 Step = tuple[str, tuple[Operand, ...]]
-
-# Inputs of each one-input operation: typical values and its edges.
-UNARY_INPUTS: dict[str, tuple[float, ...]] = {
-    "neg": (1.5, -2.0),
-    "relu": (1.5, -1.5, 0.0),
-    "tanh": (0.5, -1.5, 800.0, -800.0),
-    "sigmoid": (0.5, -1.5, 800.0, -800.0),
-    "exp": (0.5, -1.5),
-    "log": (0.5, 2.5),
-}
-EXPONENTS: tuple[tuple[float, int | float], ...] = ((1.5, 2), (-2.0, 3), (1.5, -1), (2.5, 0.5))
 
 
 def _build(steps: list[Step]) -> Program | None:
@@ -49,8 +39,8 @@ def _alone(op: str, numbers: bool) -> list[list[Step]]:
     if form is Form.REFLECTED:
         return [[(LEAF, (1.5,)), (op, (3, "a"))], [(LEAF, (-2.0,)), (op, (0.5, "a"))]]
     if form is Form.POWER:
-        return [[(LEAF, (base,)), (op, ("a", n))] for base, n in EXPONENTS]
-    return [[(LEAF, (x,)), (op, ("a",))] for x in UNARY_INPUTS[op]]
+        return [[(LEAF, (base,)), (op, ("a", n))] for base, n in OPS[op].edges]
+    return [[(LEAF, (x,)), (op, ("a",))] for (x,) in OPS[op].edges]
 
 
 def _shapes(ops: tuple[str, ...]) -> list[list[Step]]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from judge.grading.verdicts import describe_returned, did_you_mean
 from judge.program.model import Instruction, Operand, Program
-from judge.program.ops import LEAF, OPS
+from judge.program.ops import LEAF, LEAF_FORMULA, OPS, Form
 from judge.properties.mistakes import BY_ID
 from judge.properties.rules import fair
 from judge.properties.runners import Runner
@@ -32,42 +32,9 @@ from judge.spec.model import Tolerance
 
 BACKWARD = "backward"  # the op name given to a fault in backward() itself
 
-FORMULAS = {
-    LEAF: "x (Value(x) keeps x as its data)",
-    "add": "a + b",
-    "sub": "a - b",
-    "mul": "a * b",
-    "div": "a / b",
-    "radd": "n + a",
-    "rsub": "n - a",
-    "rmul": "n * a",
-    "rdiv": "n / a",
-    "pow": "a ** n",
-    "neg": "-a",
-    "relu": "max(a, 0)",
-    "tanh": "tanh(a)",
-    "exp": "exp(a)",
-    "log": "log(a)",
-    "sigmoid": "1 / (1 + exp(-a))",
-}
-
-SLOPES = {
-    "add": "each operand gets out.grad",
-    "sub": "a gets out.grad and b gets -out.grad",
-    "mul": "a gets b * out.grad and b gets a * out.grad",
-    "div": "a gets out.grad / b and b gets -a / b**2 * out.grad",
-    "radd": "a gets out.grad",
-    "rsub": "a gets -out.grad",
-    "rmul": "a gets n * out.grad",
-    "rdiv": "a gets -n / a**2 * out.grad",
-    "pow": "a gets n * a**(n - 1) * out.grad",
-    "neg": "a gets -out.grad",
-    "relu": "a gets out.grad where a > 0, and nothing where a <= 0",
-    "tanh": "a gets (1 - t**2) * out.grad, with t = tanh(a)",
-    "exp": "a gets exp(a) * out.grad",
-    "log": "a gets out.grad / a",
-    "sigmoid": "a gets s * (1 - s) * out.grad, with s = sigmoid(a)",
-}
+# What each op computes and passes back, in words, from its record.
+FORMULAS = {LEAF: LEAF_FORMULA, **{op.name: op.formula for op in OPS.values()}}
+SLOPES = {op.name: op.slope for op in OPS.values()}
 
 TRAVERSAL_HINT = (
     "Every operation passes the right gradient when it is alone, so backward() itself is "
@@ -267,16 +234,8 @@ def assigns(
 
 
 # The ops a student often builds an op from: a fault found in the op may lie in them
-# (a / b as a * b**-1 shows a bug of __pow__ in every division).
-BUILT_FROM: dict[str, tuple[str, ...]] = {
-    "div": ("pow",),
-    "rdiv": ("pow",),
-    "sub": ("neg",),
-    "rsub": ("neg",),
-    "neg": ("mul",),
-    "tanh": ("exp",),
-    "sigmoid": ("exp",),
-}
+# (a / b as a * b**-1 shows a bug of __pow__ in every division).  From the records.
+BUILT_FROM = {op.name: op.built_from for op in OPS.values() if op.built_from}
 _ALONE_ARGS: dict[str, tuple[tuple[Operand, ...], ...]] = {
     "pow": (("x", -1), ("x", 2), ("x", 3)),
     "neg": (("x",),),
@@ -382,7 +341,7 @@ def _exception_advice(op: str, details: dict[str, Any]) -> str:
             ". A formula with exp(x) overflows for large |x|: use math.tanh, or exp of "
             "-|x| only (for sigmoid: exp(x) / (1 + exp(x)) when x < 0)."
         )
-    if kind == "TypeError" and op in ("radd", "rsub", "rmul", "rdiv"):
+    if kind == "TypeError" and op in OPS and OPS[op].form is Form.REFLECTED:
         return f". Python calls {OPS[op].method} for a number on the left; define it."
     if kind == "RecursionError":
         return ". Build the topological order with an explicit stack instead of recursion."

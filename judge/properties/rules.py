@@ -10,7 +10,8 @@ would put an input at a domain edge or a kink, or make it depend on rounding:
   value), so that a different rounding cannot move it across a kink;
 * ``log`` gets at least ``MIN_LOG``; a divisor is at least ``MIN_DIVISOR`` away from 0;
   a negative or fractional power has a base of at least ``MIN_POWER_BASE`` (positive,
-  for a fractional exponent); ``exp`` gets at most ``MAX_EXP`` in magnitude;
+  for a fractional exponent); ``exp`` gets at most ``MAX_EXP`` in magnitude (each op's
+  ``fair`` rule and these limits are in its record, ``judge.program.ops``);
 * ``relu`` of exactly 0 only when the 0 is exact (on purpose); otherwise the input is
   well conditioned, hence clearly on one side;
 * every value stays within ``MAX_MAGNITUDE`` and every gradient within ``MAX_GRAD``.
@@ -27,22 +28,17 @@ from dataclasses import dataclass, field
 from judge.engine.evaluate import Reference, ReferenceError, evaluate
 from judge.engine.reference import Value
 from judge.program.model import Instruction, Operand, Program
-from judge.program.ops import LEAF
+from judge.program.ops import LEAF, OPS
 from judge.runner.harness import APPLY
 
 MAX_LEAF = 1e3  # |x| of a leaf or a number operand
 MAX_MAGNITUDE = 1e6  # |data| of every node: products of integers stay exact in a float
 MAX_GRAD = 1e12  # |grad| of every node
 MAX_CONDITION = 1e4  # scale / |data| of an operand that is not exact
-MIN_DIVISOR = 0.25
-MIN_LOG = 0.1
-MIN_POWER_BASE = 0.25
-MAX_POWER = 4  # |n| in a ** n
-MAX_EXP = 6.0
 
 # Operations whose result has the same bits in every correct implementation when their
 # operands do (integer data stays below 2**53 thanks to MAX_MAGNITUDE).
-EXACT_OPS = frozenset({LEAF, "add", "sub", "mul", "neg", "radd", "rsub", "rmul"})
+EXACT_OPS = frozenset({LEAF, *(op.name for op in OPS.values() if op.exact)})
 
 
 @dataclass(frozen=True)
@@ -60,10 +56,6 @@ class GraphShape:
 def node_name(index: int) -> str:
     """``a`` ... ``z``, then ``n26``, ``n27`` ...: short, and never a Python keyword."""
     return chr(ord("a") + index) if index < 26 else f"n{index}"
-
-
-def _is_integer(number: Operand) -> bool:
-    return isinstance(number, int) or (isinstance(number, float) and number.is_integer())
 
 
 @dataclass
@@ -113,22 +105,8 @@ class GraphBuilder:
             elif not (math.isfinite(arg) and abs(arg) <= MAX_LEAF):
                 return False
         nodes = [self.values[a].data if isinstance(a, str) else float(a) for a in args]
-        if op == "div":
-            return abs(nodes[1]) >= MIN_DIVISOR
-        if op == "rdiv":
-            return abs(nodes[1]) >= MIN_DIVISOR
-        if op == "log":
-            return nodes[0] >= MIN_LOG
-        if op == "exp":
-            return abs(nodes[0]) <= MAX_EXP
-        if op == "pow":
-            base, exponent = nodes
-            if isinstance(args[1], str) or exponent == 0 or abs(exponent) > MAX_POWER:
-                return False
-            if not _is_integer(args[1]):
-                return base >= MIN_POWER_BASE
-            return exponent > 0 or abs(base) >= MIN_POWER_BASE
-        return True
+        rule = OPS[op].fair if op in OPS else None  # the op's own rule, from its record
+        return rule is None or rule(args, nodes)
 
     def well_conditioned(self, name: str) -> bool:
         """Exact, or far enough from 0 relative to its terms that rounding cannot matter."""
