@@ -334,10 +334,16 @@ def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "csv", "json", "markdown", "junit", "gradescope", "github"]),
+    type=click.Choice(
+        [
+            *("text", "csv", "csv-wide", "json", "markdown", "junit", "gradescope", "github"),
+            *("canvas", "lms"),
+        ]
+    ),
     default=None,
     help="Default: from the -o file's suffix (.csv, .json, .md, .xml), else text.  github "
-    "writes annotations, and a job summary to $GITHUB_STEP_SUMMARY when set.",
+    "writes annotations, and a job summary to $GITHUB_STEP_SUMMARY when set.  csv-wide: a "
+    "column per test.  canvas, lms: a CSV to import into an LMS (needs --roster).",
 )
 @click.option(
     "-o",
@@ -352,6 +358,25 @@ def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
     default=None,
     help="Submissions graded at once (default: every core).",
 )
+@click.option(
+    "--roster",
+    "roster_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A CSV of the class (name, id, email, LMS ids): adds id columns and says who did "
+    "not submit and who is not on it.",
+)
+@click.option(
+    "--assignment",
+    default="",
+    help="The score column's header in --format canvas or lms (Canvas: 'Name (id)' as its "
+    "export spells it; default: the problem's id).",
+)
+@click.option(
+    "--compare",
+    "compare_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="An earlier JSON gradebook: say whose score changed since, and which tests flipped.",
+)
 @grading_options
 @click.option("--regrade", is_flag=True, help="Grade again what the cache holds, and replace it.")
 @click.option("--no-cache", is_flag=True, help="Neither use nor store cached results.")
@@ -364,6 +389,9 @@ def grade_command(
     output_format: str | None,
     output: Path | None,
     jobs: int | None,
+    roster_path: Path | None,
+    assignment: str,
+    compare_path: Path | None,
     timeout: float | None,
     budget: float | None,
     seed: int | None,
@@ -380,15 +408,33 @@ def grade_command(
     only what changed.  Exit status: 0 all passed, 1 some did not, 2 usage or spec
     error, 3 internal error, 130 interrupted.
     """
+    from dataclasses import replace
+
+    from judge.batch import compare
     from judge.batch.discover import collect
+    from judge.batch.roster import read_roster
     from judge.batch.run import grade_batch
+    from judge.errors import UsageError
     from judge.grading.grade import Options
     from judge.grading.plan import prepare
     from judge.report import gradebook_text
-    from judge.report.formats import GRADEBOOK_FORMATS, check_audience, render_gradebook
+    from judge.report.formats import (
+        GRADEBOOK_FORMATS,
+        LMS_FORMATS,
+        check_audience,
+        render_gradebook,
+    )
 
     output_format = output_format or _format_of(output, GRADEBOOK_FORMATS)
     check_audience(output_format, audience)
+    if output_format in LMS_FORMATS and roster_path is None:
+        raise UsageError(
+            f"--format {output_format} needs --roster FILE: an LMS matches rows by the ids "
+            "the roster gives (see docs/grading.md, Rosters)"
+        )
+    # Both files are read before grading, so that a typo costs nothing.
+    roster = read_roster(roster_path) if roster_path is not None else None
+    old = compare.read_gradebook(compare_path) if compare_path is not None else None
     problem = _catalog(problem_dirs).get(problem_id)
     submissions = collect(list(paths), filename)
     _check_writable(output)
@@ -414,7 +460,14 @@ def grade_command(
             err=True,
         )
         sys.exit(EXIT_INTERRUPTED)
-    _emit(render_gradebook(output_format, book, audience), output)
+    book = replace(book, roster=roster)
+    options = {"assignment": assignment} if output_format in LMS_FORMATS else {}
+    _emit(render_gradebook(output_format, book, audience, **options), output)
+    if roster is not None:
+        _roster_notes(roster, book.names)
+    if old is not None and compare_path is not None:
+        changes = compare.render_text(compare.compare(old, book), str(compare_path))
+        click.echo(changes, nl=False, err=output is None)
     if output_format == "github":
         _append_step_summary(render_gradebook("markdown", book, audience))
     click.echo(
@@ -430,6 +483,17 @@ def grade_command(
         )
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_PASSED if book.all_passed else EXIT_NOT_PASSED)
+
+
+def _roster_notes(roster: Any, names: tuple[str, ...]) -> None:
+    """Say on stderr who on the roster did not submit and who submitted off it."""
+    missing, unlisted = roster.missing(names), roster.unlisted(names)
+    if missing:
+        who = ", ".join(terminal_line(s.name) for s in missing)
+        click.echo(f"note: {len(missing)} on the roster without a submission: {who}", err=True)
+    if unlisted:
+        who = ", ".join(terminal_line(name) for name in unlisted)
+        click.echo(f"note: {len(unlisted)} submission(s) not on the roster: {who}", err=True)
 
 
 @cli.group()

@@ -25,6 +25,7 @@ from judge.report.formats import GRADEBOOK_FORMATS, REPORT_FORMATS, render_grade
 from judge.report.gradebook import Entry, Gradebook
 from judge.report.model import Report, Status, Verdict, summarize
 from judge.report.model import TestResult as Result
+from judge.report.roster import Roster, Student
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = bool(os.environ.get("JUDGE_UPDATE_GOLDEN"))
@@ -143,6 +144,17 @@ def gradebook() -> Gradebook:
     )
 
 
+def roster() -> Roster:
+    """alice and =dave are on it; carol_smith is not; erin did not submit."""
+    return Roster(
+        (
+            Student("alice", "s1", "alice@uni.edu", "Liddell, Alice", "101", "S1", "alice", "A"),
+            Student("=dave", "s3", "dave@uni.edu", "", "103", "S3", "dave", "B"),
+            Student("erin", "s5", "erin@uni.edu", "Erin, E.", "105", "", "", "A"),
+        )
+    )
+
+
 REPORTS = {"passing": passing_report, "failing": failing_report, "error": error_report}
 SUFFIX = {
     "text": "txt",
@@ -152,7 +164,20 @@ SUFFIX = {
     "github": "github.txt",
     "markdown": "md",
     "csv": "csv",
+    "csv-wide": "wide.csv",
+    "canvas": "canvas.csv",
+    "lms": "lms.csv",
 }
+# Formats that need a roster (an LMS matches rows by its ids).
+WITH_ROSTER = {"canvas", "lms"}
+
+
+def book_for(fmt: str) -> Gradebook:
+    """The test gradebook, with a roster for the formats that need one."""
+    book = gradebook()
+    if fmt not in WITH_ROSTER:
+        return book
+    return Gradebook(book.problem, book.max_score, book.entries, roster=roster())
 
 
 def check_golden(name: str, text: str) -> None:
@@ -174,7 +199,7 @@ def test_report_golden(fmt: str, which: str) -> None:
 
 @pytest.mark.parametrize("fmt", sorted(GRADEBOOK_FORMATS))
 def test_gradebook_golden(fmt: str) -> None:
-    check_golden(f"gradebook.{SUFFIX[fmt]}", render_gradebook(fmt, gradebook()))
+    check_golden(f"gradebook.{SUFFIX[fmt]}", render_gradebook(fmt, book_for(fmt)))
 
 
 def test_every_run_format_renders_every_report() -> None:
@@ -407,9 +432,10 @@ def test_json_gradebook_rows_hold_full_reports() -> None:
 
 @pytest.mark.parametrize("fmt", sorted(GRADEBOOK_FORMATS))
 def test_no_raw_control_character_reaches_any_format(fmt: str) -> None:
-    text = render_gradebook(fmt, gradebook())
+    text = render_gradebook(fmt, book_for(fmt))
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f]", text), fmt
-    assert "\\x1b[31m" in text or fmt in ("csv", "text", "gradescope", "json")
+    quiet = ("csv", "text", "gradescope", "json", "csv-wide", "canvas", "lms")
+    assert "\\x1b[31m" in text or fmt in quiet
 
 
 def _property_failure(hidden: bool) -> Report:

@@ -35,7 +35,13 @@ GRADEBOOK_FORMATS = {
     "junit": "judge.report.junit",
     "gradescope": "judge.report.gradescope",
     "github": "judge.report.github",
+    "csv-wide": "judge.report.csv_wide",
+    "canvas": "judge.report.canvas_csv",
+    "lms": "judge.report.lms_csv",
 }
+# Gradebook formats an LMS imports: rows are matched by the roster's ids, so they need
+# one (``--roster``), and take the assignment column's header as ``assignment``.
+LMS_FORMATS = frozenset({"canvas", "lms"})
 # Formats whose output goes to students whoever writes it: Gradescope shows its
 # results.json to the student it grades.
 STUDENT_ONLY = frozenset({"gradescope"})
@@ -68,12 +74,14 @@ def render_report(
 
 
 def render_gradebook(
-    name: str, book: Gradebook, audience: Audience | str = Audience.STUDENT
+    name: str, book: Gradebook, audience: Audience | str = Audience.STUDENT, **options: Any
 ) -> str:
     """``book`` as ``audience`` may see it, in the format ``name`` (a key of
-    ``GRADEBOOK_FORMATS``)."""
+    ``GRADEBOOK_FORMATS``); ``options`` go to the writer (``assignment`` for the
+    ``LMS_FORMATS``)."""
     view = gradebook_for_audience(book, check_audience(name, audience))
     entries = tuple(replace(entry, report=with_cause(entry.report)) for entry in view.entries)
     view = replace(view, entries=entries)
-    text: str = importlib.import_module(GRADEBOOK_FORMATS[name]).render_gradebook(view)
+    writer = importlib.import_module(GRADEBOOK_FORMATS[name]).render_gradebook
+    text: str = writer(view, **options)
     return text

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from judge.report.model import Report, Status
+from judge.report.roster import Roster
 
 SCHEMA = "judge-gradebook/1"
 
@@ -57,13 +58,20 @@ class Gradebook:
     """Every submission of a batch graded against one problem, in a stable order.
 
     ``audience`` is who its reports were cut for (see ``judge.report.audience``), or ""
-    for the full reports as graded.
+    for the full reports as graded.  ``roster``, when given, adds the students' ids to
+    the writers' rows and says who did not submit (``judge.report.roster``).
     """
 
     problem: str
     max_score: float
     entries: tuple[Entry, ...]
     audience: str = ""
+    roster: Roster | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The students' names, in the gradebook's order."""
+        return tuple(e.name for e in self.entries)
 
     def count(self, status: Status) -> int:
         """How many submissions ended with ``status``."""

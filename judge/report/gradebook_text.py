@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from judge.report.class_sections import text_lines
 from judge.report.escape import terminal_line
 from judge.report.gradebook import Gradebook
 from judge.report.model import Status
@@ -12,7 +13,8 @@ def _points(value: float) -> str:
 
 
 def render_gradebook(book: Gradebook) -> str:
-    """A line per submission: name, status, score, duration, what did not pass."""
+    """A line per submission: name, status, score, duration, what did not pass; then
+    the class sections (pass rate per test, distribution, common mistakes, roster)."""
     names = [terminal_line(e.name) for e in book.entries]
     width = max((len(name) for name in names), default=4)
     scores = [f"{_points(e.report.score)}/{_points(e.report.max_score)}" for e in book.entries]
@@ -28,7 +30,9 @@ def render_gradebook(book: Gradebook) -> str:
             f"{name:<{width}}  {report.status.value.upper():<6}  {score:>{score_width}}  "
             f"{report.duration_s:5.2f} s  {why}".rstrip()
         )
-    return "\n".join(lines) + "\n" if lines else ""
+    if not lines:
+        return ""
+    return "\n".join([*lines, "", *text_lines(book)]) + "\n"
 
 
 def summary(book: Gradebook) -> str:

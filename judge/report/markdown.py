@@ -10,6 +10,7 @@ shows was decided before, by ``judge.report.audience``.
 from __future__ import annotations
 
 from judge.report.cause import PREFIX
+from judge.report.class_sections import markdown_lines
 from judge.report.details import ADVISORY_NOTE, full_message
 from judge.report.escape import html_inline
 from judge.report.escape import markdown_block as fenced
@@ -137,8 +138,9 @@ def distribution(book: Gradebook) -> list[str]:
 
 
 def render_gradebook(book: Gradebook) -> str:
-    """A batch: totals, a row per submission, the distribution, then the details of
-    every submission that did not pass."""
+    """A batch: totals, a row per submission, the distribution, the class sections
+    (pass rate per test, common mistakes, roster), then the details of every
+    submission that did not pass."""
     total = len(book.entries)
     lines = [
         f"## {cell(book.problem)}: {total} submission{'s' if total != 1 else ''}",
@@ -155,6 +157,8 @@ def render_gradebook(book: Gradebook) -> str:
         "### Score distribution",
         "",
         *distribution(book),
+        "",
+        *markdown_lines(book),
     ]
     if book.audience == "instructor":
         lines[1:1] = ["", INSTRUCTOR_NOTE]
