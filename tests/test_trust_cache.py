@@ -138,5 +138,74 @@ def test_the_graph_corpus_is_not_read_from_an_open_folder(
         check_private(tmp_path / "open", "JUDGE_CACHE_DIR")
 
 
+# -- the folders above the cache, as ssh's StrictModes checks them --------------------------
+def test_a_cache_below_a_folder_others_can_write_is_not_used(
+    poisoned: Path, mini_dir: Path, tmp_path: Path
+) -> None:
+    """Whoever may rename entries above the cache may swap it for a folder of theirs:
+    the cache's own modes are not enough."""
+    os.chmod(tmp_path, 0o777)
+    result = grade(poisoned, mini_dir)
+    assert statuses(result) == {"alice": "passed", "bob": "failed"}
+    assert f"{tmp_path}, above {tmp_path / 'cache'} (JUDGE_CACHE_DIR), is writable" in (
+        result.stderr
+    )
+
+
+def test_a_sticky_folder_above_the_cache_is_fine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As /tmp: others may add entries there, but not rename or remove ours."""
+    (tmp_path / "shared").mkdir()
+    os.chmod(tmp_path / "shared", 0o1777)
+    monkeypatch.setenv("JUDGE_CACHE_DIR", str(tmp_path / "shared" / "cache"))
+    assert cache_dir("results") == tmp_path / "shared" / "cache" / "results"
+    os.chmod(tmp_path / "shared", 0o777)  # the control: not sticky, refused
+    with pytest.raises(UnsafeCache, match=r"shared, above .* is writable by group or others"):
+        cache_dir("results")
+
+
+def test_an_xdg_cache_under_a_home_folder_is_fine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home" / "ada"
+    home.mkdir(parents=True, mode=0o755)
+    monkeypatch.delenv("JUDGE_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    assert cache_dir("graphs") == home / ".cache" / "judge" / "graphs"
+    os.chmod(home, 0o775)  # a group that could rename ~/.cache: refused, as ssh refuses
+    with pytest.raises(UnsafeCache, match=r"ada, above .*\(the cache folder\), is writable"):
+        cache_dir("graphs")
+
+
+@AS_ROOT
+def test_a_cache_below_someone_elses_folder_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "theirs").mkdir(mode=0o755)
+    os.chown(tmp_path / "theirs", 4242, 4242)  # they may chmod it, then rename our cache
+    monkeypatch.setenv("JUDGE_CACHE_DIR", str(tmp_path / "theirs" / "cache"))
+    with pytest.raises(UnsafeCache, match=r"theirs, above .* is owned by uid 4242"):
+        cache_dir("results")
+
+
+def test_links_to_and_above_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache folder is looked at with lstat (a link there is refused), and the folders
+    above it both as written and with links resolved (a link to an open folder is)."""
+    (tmp_path / "mine").mkdir(mode=0o700)
+    (tmp_path / "open").mkdir()
+    os.chmod(tmp_path / "open", 0o777)
+    (tmp_path / "to-mine").symlink_to(tmp_path / "mine")
+    (tmp_path / "to-open").symlink_to(tmp_path / "open")
+    monkeypatch.setenv("JUDGE_CACHE_DIR", str(tmp_path / "to-mine" / "cache"))
+    assert cache_dir("results").is_dir()  # the control: a link to a folder of one's own
+    monkeypatch.setenv("JUDGE_CACHE_DIR", str(tmp_path / "to-open" / "cache"))
+    with pytest.raises(UnsafeCache, match=r"open, above .* is writable by group or others"):
+        cache_dir("results")
+    monkeypatch.setenv("JUDGE_CACHE_DIR", str(tmp_path / "to-mine"))
+    with pytest.raises(UnsafeCache, match=r"to-mine \(JUDGE_CACHE_DIR\) is a symbolic link"):
+        cache_dir("results")
+
+
 def _any_report() -> Report:
     return Report("x.py", "mini", Status.PASSED, 1.0, 1.0, 0.0, ())
