@@ -240,3 +240,51 @@ def test_a_malformed_spec_repository_is_refused(source: str) -> None:
         return
     with pytest.raises(SpecSourceError):
         parse(source)
+
+
+# A submission that looks for the check's tokens in its environment and its ancestors'
+# (``/proc/PID/environ`` up the chain; ``os`` may not be imported), and prints what it
+# finds: its output reaches the annotations, the job summary and the comment.
+SNOOP = """
+_found, _pid = [], "self"
+for _ in range(6):
+    try:
+        _found.append(open(f"/proc/{_pid}/environ", "rb").read().decode(errors="replace"))
+    except Exception as error:
+        _found.append(f"{_pid}: {type(error).__name__}")
+    try:
+        _pid = open(f"/proc/{_pid}/stat").read().rsplit(")", 1)[1].split()[1]
+    except Exception:
+        break
+print("SNOOPED:", " ".join(_found).replace("\\0", " "))
+"""
+
+
+@pytest.mark.parametrize("sandbox", ["auto", "basic"])
+def test_no_token_reaches_a_submission_or_what_it_prints(
+    course: Path,
+    tmp_path: Path,
+    mini_dir: Path,
+    api: tuple[FakeGitHub, str],
+    spec_server: Path,
+    sandbox: str,
+) -> None:
+    from tests.test_batch import WRONG_VALUE
+
+    fake, url = api
+    write(course / "students" / "bob.py", WRONG_VALUE + SNOOP)
+    git(course, "commit", "-q", "-am", "bob looks around")
+    env = comment_env(tmp_path, url) | {
+        "INPUT_PROBLEMS": "", "INPUT_SPECS_REPOSITORY": "course/specs", "INPUT_SPECS_PATH": "specs",
+        "INPUT_SPECS_TOKEN": "specs-secret-123", "INPUT_GITHUB_TOKEN": "job-secret-456",
+        "GITHUB_SERVER_URL": f"file://{spec_server}", "INPUT_SANDBOX": sandbox,
+    }  # fmt: skip
+    done, summary, _ = check(course, tmp_path, mini_dir, **env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    shown = done.stdout + done.stderr + summary + fake.comments[0]["body"]
+    # It ran, and either printed what it found or was stopped reading /proc (the
+    # sandbox's read allow-list); the tokens are not in its environment either way.
+    assert "SNOOPED:" in shown or "tried to read '/proc/" in shown
+    assert "specs-secret-123" not in shown
+    assert "job-secret-456" not in shown
+    assert {call[2] for call in fake.calls} == {"Bearer job-secret-456"}

@@ -351,12 +351,12 @@ def _post_comment(args: argparse.Namespace, summary: str) -> None:
         api_url=_env("GITHUB_API_URL", "https://api.github.com"),
         repository=_env("GITHUB_REPOSITORY"),
         number=number,
-        token=_env("GITHUB_TOKEN"),
+        token=_env("INPUT_GITHUB_TOKEN") or _env("GITHUB_TOKEN"),
         author=args.comment_author,
     )
     try:
         if not target.token or not target.repository:
-            raise comment.CommentError("GITHUB_TOKEN and GITHUB_REPOSITORY must be set")
+            raise comment.CommentError("github-token and GITHUB_REPOSITORY must be set")
         done = comment.post(target, args.problem, summary)
     except comment.CommentError as error:
         message = f"the pull-request comment was not posted: {error}"
@@ -374,6 +374,15 @@ def _pull_request_number() -> int | None:
     pull = event.get("pull_request") if isinstance(event, dict) else None
     number = pull.get("number") if isinstance(pull, dict) else None
     return number if type(number) is int else None
+
+
+# The tokens the check may hold: grading needs none of them, so no process that runs
+# a submission (even before its sandbox empties the environment) is given them.
+SECRETS = ("INPUT_GITHUB_TOKEN", "INPUT_SPECS_TOKEN", "GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN")
+
+
+def _without_secrets() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if name not in SECRETS}
 
 
 def _private_specs(args: argparse.Namespace, scratch: Path) -> list[str]:
@@ -421,7 +430,9 @@ def _run(args: argparse.Namespace, scratch: Path) -> int:
     if targets:
         print(f"grading {len(targets)} submission(s) against {args.problem}", file=sys.stderr)
         sys.stdout.flush()
-        graded = subprocess.run(judge_command(args, targets, problems), check=False)
+        graded = subprocess.run(
+            judge_command(args, targets, problems), check=False, env=_without_secrets()
+        )
         status = max(status, graded.returncode)
     _append("GITHUB_OUTPUT", f"passed={'true' if status == 0 else 'false'}\n")
     if not args.path:
