@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -300,6 +301,27 @@ def test_compare_names_whose_score_changed_and_the_tests_that_flipped() -> None:
         "  bo  1 → 3  +twice (failed → passed)",
     ]
     assert "New submissions: new" in text and "No longer submitted: cy" in text
+    assert "graded" not in text  # the same problem: no note
+
+
+def test_compare_notes_another_problem_and_tests_the_spec_changed() -> None:
+    old = klass()
+    renamed = [
+        Entry(
+            e.name,
+            replace(
+                e.report,
+                tests=tuple(
+                    replace(t, name="two uses") if t.name == "twice" else t for t in e.report.tests
+                ),
+            ),
+        )
+        for e in old.entries
+    ]
+    text = render_text(compare(old, Gradebook("other", 4.0, tuple(renamed))), "old.json")
+    assert "note: old.json graded toy, this run other" in text
+    assert "Tests added: two uses" in text and "Tests removed: twice" in text
+    assert text.startswith("Compared with old.json: 0 of 5 submissions changed")
 
 
 def test_compare_reads_a_json_gradebook_back(tmp_path: Path) -> None:

@@ -70,6 +70,8 @@ class Change:
 class Comparison:
     """What changed from the ``old`` gradebook to the ``new`` one."""
 
+    old_problem: str
+    new_problem: str
     old_max: float
     new_max: float
     changed: tuple[Change, ...]
@@ -82,6 +84,8 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         """The comparison as JSON."""
         return {
+            "old_problem": self.old_problem,
+            "new_problem": self.new_problem,
             "old_max_score": self.old_max,
             "new_max_score": self.new_max,
             "changed": [c.to_dict() for c in self.changed],
@@ -152,6 +156,8 @@ def compare(old: Gradebook, new: Gradebook) -> Comparison:
                 Change(key[0], was.score, now.score, was.status.value, now.status.value, flips)
             )
     return Comparison(
+        old.problem,
+        new.problem,
         old.max_score,
         new.max_score,
         tuple(changed),
@@ -204,6 +210,11 @@ def render_text(comparison: Comparison, source: str) -> str:
             for f in change.flips
         )
         lines.append(f"  {name:<{width}}  {scores}{status}  {flips}".rstrip())
+    if c.old_problem != c.new_problem:
+        lines.append(
+            f"note: {terminal_line(source)} graded {terminal_line(c.old_problem)}, "
+            f"this run {terminal_line(c.new_problem)}"
+        )
     if c.tests_added:
         lines.append("Tests added: " + ", ".join(map(terminal_line, c.tests_added)))
     if c.tests_removed:
