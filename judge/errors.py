@@ -95,10 +95,11 @@ class SubmissionError(JudgeError):
 
 
 class UnsafeSubmission(SubmissionError):
-    """The submission is a symbolic link, lies behind one, or is not a regular file (a
-    FIFO, a socket, a device).  The judge follows no link below the folder it was given,
-    so that nobody is graded on, or shown a line of, a file they did not write.  Submit
-    the file itself.
+    """The submission is a symbolic link, lies behind one, has several names (hard
+    links), or is not a regular file (a FIFO, a socket, a device).  The judge follows no
+    link below the folder it runs in, not even in the paths it is given, so that nobody
+    is graded on, or shown a line of, a file they did not write.  Submit (or copy) the
+    file itself.
     """
 
 
