@@ -137,7 +137,7 @@ def _version() -> str:
     return __version__
 
 
-def _deps_site(tmp_path: Path) -> Path:
+def deps_site(tmp_path: Path) -> Path:
     """A folder of links to the test venv's third-party packages, without the judge (and
     its editable-install hooks) or pip: what a clean venv may borrow."""
     site = Path(sysconfig.get_paths()["purelib"])
@@ -188,7 +188,7 @@ def autograder(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for script in ("setup.sh", "run_autograder"):  # zipfile does not restore modes
         (root / "source" / script).chmod(0o755)
     env = {
-        "PATH": f"{_tools(tmp_path, _deps_site(tmp_path))}:/usr/bin:/bin",
+        "PATH": f"{_tools(tmp_path, deps_site(tmp_path))}:/usr/bin:/bin",
         "HOME": str(tmp_path),
         "LANG": "C.UTF-8",
         "AUTOGRADER_ROOT": str(root),
