@@ -29,6 +29,7 @@ from judge.report.model import TestResult as Result_
 from judge.report.roster import Roster, Student
 from tests.conftest import GOOD_VALUE, MINI_SPEC
 from tests.test_batch import WRONG_VALUE, touch
+from tests.test_escape import FORMULAS, ROSTER_NAMES
 
 # What Canvas's gradebook import reads before the assignment columns (its export's
 # layout): https://community.canvaslms.com (How do I import grades in the Gradebook?).
@@ -241,6 +242,33 @@ def test_plain_lms_csv_columns() -> None:
         ("peggy", "peggy@uni.edu", "0"),
         ("zed", "zed@uni.edu", ""),
     ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "csv-wide", "canvas", "lms"])
+def test_no_csv_cell_is_a_formula_and_safe_names_stay_verbatim(fmt: str) -> None:
+    """Names and every roster field: a formula look-alike is neutralised in whichever
+    column it lands; a name a spreadsheet would not run is written as it is."""
+    names = [*FORMULAS, *ROSTER_NAMES]
+    entries = tuple(Entry(n, _report("x", _test("add", True))) for n in names)
+    students = []
+    for n in names:
+        v = n if n in FORMULAS else "1"
+        full = n if n in FORMULAS else ""  # else the name itself is shown
+        students.append(Student(n, v, v, full, v, v, v, v))
+    book = Gradebook("toy", 4.0, entries, roster=Roster(tuple(students)))
+    options = {"assignment": "=cmd|' /C calc'!A0"} if fmt in ("canvas", "lms") else {}
+    reader = csv.DictReader(io.StringIO(render_gradebook(fmt, book, **options)))
+    rows = list(reader)
+    assert len(rows) == len(names)
+    assert all(not header.startswith("=") for header in reader.fieldnames or [])
+    for row in rows:
+        for column, cell in row.items():
+            assert not cell.lstrip(" \u00a0\u2003\u3000").startswith(("=", "+", "-", "@")), (
+                column,
+                cell,
+            )
+    shown = "Name" if fmt == "lms" else "Student" if fmt == "canvas" else "name"
+    assert [row[shown] for row in rows[len(FORMULAS) :]] == ROSTER_NAMES
 
 
 @pytest.mark.parametrize("writer", [canvas_csv.render_gradebook, lms_csv.render_gradebook])
@@ -467,3 +495,25 @@ def test_compare_with_a_file_that_is_not_a_gradebook(
     )
     assert result.exit_code == 2
     assert "not JSON" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_graded_class_lists_its_diagnosed_mistakes(tmp_path: Path) -> None:
+    """End to end on engines of the diagnosis corpus: two assign gradients (in __add__,
+    in __mul__: one mistake), one starts every grad at 1."""
+    corpus = Path(__file__).parent / "diagnosis_corpus"
+    folder = tmp_path / "class"
+    for name, engine in [
+        ("ann", "add_grad_assigned_kahn"),
+        ("bo", "mul_grad_assigned_dispatch"),
+        ("cy", "grad_starts_at_one_level"),
+    ]:
+        touch(folder / f"{name}.py", (corpus / f"{engine}.py").read_text(encoding="utf-8"))
+    result = invoke("grade", folder, "-p", "autograd-activations", "--format", "json", "-j", 2)
+    assert result.exit_code == 1, result.output
+    analytics = json.loads(result.stdout)["analytics"]
+    assert [(m["mistake"], m["students"]) for m in analytics["mistakes"]] == [
+        ("grad-assigned", ["ann", "bo"]),
+        ("grad-starts-at-one", ["cy"]),
+    ]
+    assert analytics["graded"] == 3
+    assert all(t["graded"] == 3 for t in analytics["tests"])
