@@ -300,6 +300,17 @@ def test_cli_bad_folder_and_unreadable_entries(tmp_path: Path, classroom: Path) 
     assert "not compared: zed:" in output and "UTF-8" in output
 
 
+def test_only_the_most_similar_pairs_get_their_lines_and_the_headline_says_so() -> None:
+    text = engine("slots")
+    copies = [document(name, Source(disguise(text, seed))) for seed, name in enumerate("abc")]
+    result = compare(copies, limit=2)
+    assert result.found == 3 and len(result.pairs) == 2
+    assert render_text(result).startswith(
+        "Similarity: 3 pairs at 60 % or more among 3 submissions (the 2 most similar shown)\n"
+    )
+    assert compare(copies).found == len(compare(copies).pairs) == 3
+
+
 def test_names_are_escaped_per_medium() -> None:
     hostile = "mallory\x1b[2J|*x*\n"
     text = engine("dispatch")

@@ -17,6 +17,7 @@ from judge.compare import check_number, close_enough, compare
 from judge.engine.evaluate import Reference
 from judge.grading.verdicts import describe_exception, judge_outcome
 from judge.program.model import Program
+from judge.program.stress_checks import CHECKS, AdviceOn, Timing
 from judge.properties.localise import (
     BACKWARD,
     Diagnosis,
@@ -338,22 +339,11 @@ def counterexample(attempt: Attempt, entry: str) -> dict[str, Any]:
 
 
 # -- stress checks ----------------------------------------------------------------------
-STRESS_ADVICE = {
-    "deep-chain": "a recursive topological sort runs out of stack on a deep graph: build "
-    "the order with an explicit stack (a list) instead of recursion",
-    "many-paths": "backward() must visit each node once, not once per path",
-    "wide": "a visited *list* (`v in visited`) is slow on a wide graph: use a set",
-    "linear-time": "backward() must take time proportional to the number of nodes: use a "
-    "set for visited nodes, append then reverse (not insert(0, ...)), and visit each "
-    "node once",
-}
-
-
 def _advice_fits(check: str, outcome: Outcome) -> bool:
     """Whether a stress check's advice explains how it ended: the deep chain's (a
     recursive sort) only a RecursionError or a crash (the stack overflowed); the others'
     (too slow) only a timeout.  A TypeError gets its own message and no advice."""
-    if check == "deep-chain":
+    if CHECKS[check].advice_on is AdviceOn.RECURSION:
         raised = outcome.kind is Kind.RAISED and outcome.details.get("type") == "RecursionError"
         return raised or outcome.kind is Kind.CRASHED
     return outcome.kind is Kind.TIMEOUT
@@ -372,7 +362,7 @@ def check_stress(graph: StressGraph, context: Context) -> TestResult:
     points = spec.points
     small = context.runner.run(graph.small, context.timeout) if graph.small else None
     outcome = context.runner.run(graph.wire, context.timeout)
-    advice = STRESS_ADVICE[spec.check]
+    advice = CHECKS[spec.check].advice
     base: dict[str, Any] = {"output": outcome.output}
     if outcome.details.get("overall"):  # the time budget was spent: nothing to explain
         verdict, message, _ = judge_outcome(outcome, context.timeout)
@@ -418,13 +408,14 @@ def check_stress(graph: StressGraph, context: Context) -> TestResult:
         return _result(name, "stress", verdict, points, message, counterexample=example, **base)
     seconds = outcome.cpu_s
     timing = {"cpu_s": round(seconds, 4)}
-    if spec.check == "many-paths" and seconds > MANY_PATHS_SECONDS:
+    timing_rule = CHECKS[spec.check].timing  # how its record says it is timed
+    if timing_rule is Timing.SECONDS and seconds > MANY_PATHS_SECONDS:
         message = (
             f"your Value took {seconds:.2f} s of CPU time on a graph of {graph.nodes} nodes "
             f"with {2 ** (graph.nodes - 1):,} paths: {advice}"
         )
         return _result(name, "stress", Verdict.FAILED, points, message, **base, **timing)
-    if spec.check == "linear-time" and seconds > LINEAR_FLOOR_S:
+    if timing_rule is Timing.GROWTH and seconds > LINEAR_FLOOR_S:
         failure = _growth_failure(graph, small, seconds, advice)
         if failure is not None:
             message, timing = failure

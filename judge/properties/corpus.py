@@ -46,6 +46,7 @@ _SOURCES = (
     "engine/evaluate.py",
     "runner/harness.py",
     "program/ops.py",
+    "program/stress_checks.py",
 )
 
 StoredOp = tuple[str, str, list[str | int | float]]

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,14 +28,12 @@ import msgspec
 
 from judge.engine.evaluate import Reference
 from judge.engine.reference import Value
+from judge.program.stress_checks import CHECKS, WIDTH, Ops, Timing
 from judge.properties.corpus import cached_file, save
 from judge.properties.runners import EngineRunner
 from judge.runner.harness import execute, paused_gc
 from judge.spec.model import StressSpec
 
-DEFAULT_SIZES = {"deep-chain": 10_000, "many-paths": 20, "wide": 4_096, "linear-time": 100_000}
-WIDTH = 256  # nodes per layer of the linear-time graph
-MIX = 8  # log2(WIDTH)
 SAMPLE = 40  # nodes read back from a big graph, besides leaves and the output
 # The linear-time check's design (docs/properties.md, "Timing"): the submission answers
 # the graph and one GROWTH times smaller in the same worker, timed in its CPU seconds,
@@ -83,97 +80,6 @@ class StressGraph:
         reference's growth where this machine's caches make linear code grow faster."""
         ratio = self.nodes / self.small_nodes if self.small_nodes else 1.0
         return max(ratio**GROWTH_EXPONENT, factor * self.reference_growth)
-
-
-Ops = list[list[Any]]
-
-
-def _deep_chain(size: int) -> tuple[Ops, str, str]:
-    ops: Ops = [["x", "value", [0.5]], ["v0", "value", [1.0]]]
-    for i in range(1, size - 1):
-        ops.append([f"v{i}", "add", [f"v{i - 1}", "x"]])
-    code = (
-        "x = Value(0.5)\n"
-        "v = Value(1.0)\n"
-        f"for _ in range({size - 2}):\n"
-        "    v = v + x\n"
-        "v.backward()\n"
-    )
-    return ops, ops[-1][0], code
-
-
-def _many_paths(levels: int) -> tuple[Ops, str, str]:
-    ops: Ops = [["v0", "value", [1.0]]]
-    for i in range(1, levels + 1):
-        ops.append([f"v{i}", "add", [f"v{i - 1}", f"v{i - 1}"]])
-    code = f"v = Value(1.0)\nfor _ in range({levels}):\n    v = v + v\nv.backward()\n"
-    return ops, ops[-1][0], code
-
-
-def _wide(size: int) -> tuple[Ops, str, str]:
-    terms = max(2, size // 2)
-    ops: Ops = [["x", "value", [0.5]]]
-    level = []
-    for i in range(terms):
-        ops.append([f"t{i}", "mul", ["x", i % 5 + 1]])
-        level.append(f"t{i}")
-    count = 0
-    while len(level) > 1:
-        merged = []
-        for i in range(0, len(level) - 1, 2):
-            ops.append([f"s{count}", "add", [level[i], level[i + 1]]])
-            merged.append(f"s{count}")
-            count += 1
-        if len(level) % 2:
-            merged.append(level[-1])
-        level = merged
-    code = (
-        "x = Value(0.5)\n"
-        f"level = [x * (i % 5 + 1) for i in range({terms})]\n"
-        "while len(level) > 1:\n"
-        "    pairs = [level[i] + level[i + 1] for i in range(0, len(level) - 1, 2)]\n"
-        "    level = pairs + level[len(pairs) * 2 :]\n"
-        "level[0].backward()\n"
-    )
-    return ops, level[0], code
-
-
-def _layers(size: int) -> tuple[Ops, str, str]:
-    layers = max(1, math.ceil((size - WIDTH) / (2 * WIDTH)))
-    ops: Ops = [[f"x{j}", "value", [float(1 + j % 3)]] for j in range(WIDTH)]
-    previous = [f"x{j}" for j in range(WIDTH)]
-    for layer in range(layers):
-        current = []
-        step = 1 << (layer % MIX)  # a butterfly: after MIX layers, each node sees every leaf
-        for j in range(WIDTH):
-            total, mean = f"s{layer}_{j}", f"m{layer}_{j}"
-            ops.append([total, "add", [previous[j], previous[j ^ step]]])
-            ops.append([mean, "mul", [total, 0.5]])
-            current.append(mean)
-        previous = current
-    code = (
-        f"level = [Value(float(1 + j % 3)) for j in range({WIDTH})]\n"
-        f"for layer in range({layers}):\n"
-        f"    step = 1 << (layer % {MIX})\n"
-        f"    level = [(level[j] + level[j ^ step]) * 0.5 for j in range({WIDTH})]\n"
-        "level[0].backward()\n"
-    )
-    return ops, previous[0], code
-
-
-BUILDERS = {
-    "deep-chain": _deep_chain,
-    "many-paths": _many_paths,
-    "wide": _wide,
-    "linear-time": _layers,
-}
-
-TITLES = {
-    "deep-chain": "deep chain ({n:,} nodes)",
-    "many-paths": "many paths ({levels} levels of v = v + v)",
-    "wide": "wide graph ({n:,} nodes)",
-    "linear-time": "linear-time backward ({n:,} nodes)",
-}
 
 
 def _sample(ops: Ops, output: str) -> list[str]:
@@ -232,17 +138,18 @@ def _cached_reference(ops: Ops, output: str, read: list[str], key: str) -> Refer
 def build(spec: StressSpec, fingerprint: str) -> StressGraph:
     """The stress graph ``spec`` asks for, with its reference values (cached on disk)
     and, for linear time, the reference's backward time on this machine."""
-    size = spec.size or DEFAULT_SIZES[spec.check]
-    ops, output, code = BUILDERS[spec.check](size)
+    check = CHECKS[spec.check]  # its record: builder, sizes, title, timing
+    size = spec.size or check.default_size
+    ops, output, code = check.build(size)
     read = _sample(ops, output)
     wire = {"ops": ops, "backward": output, "read": read}
     key = hashlib.sha256(json.dumps([spec.check, size, fingerprint]).encode()).hexdigest()
     reference = _cached_reference(ops, output, read, key)
-    title = TITLES[spec.check].format(n=len(ops), levels=size)
+    title = check.title.format(n=len(ops), levels=size)
     graph = StressGraph(spec, title, wire, reference, code, len(ops))
-    if spec.check != "linear-time":
+    if check.timing is not Timing.GROWTH:
         return graph
-    small_ops, small_output, _ = _layers(max(WIDTH * 3, size // GROWTH))
+    small_ops, small_output, _ = check.build(max(WIDTH * 3, size // GROWTH))
     small = {"ops": small_ops, "backward": small_output, "read": _sample(small_ops, small_output)}
     seconds = (reference_seconds(small, REFERENCE_RUNS), reference_seconds(wire))
     return dataclasses.replace(graph, small=small, small_nodes=len(small_ops), reference_s=seconds)

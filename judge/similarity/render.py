@@ -18,12 +18,13 @@ def _percent(score: float) -> str:
 
 
 def _headline(result: Similarity) -> str:
-    found = len(result.pairs)
+    found = result.found
     pairs = "no near-copies" if not found else f"{found} pair{'s' * (found != 1)}"
     starter = "; the starter's lines ignored" if result.starter else ""
+    shown = f" (the {len(result.pairs)} most similar shown)" if len(result.pairs) < found else ""
     return (
         f"Similarity: {pairs} at {_percent(result.threshold)} or more among "
-        f"{result.documents} submissions{starter}"
+        f"{result.documents} submissions{starter}{shown}"
     )
 
 
@@ -74,12 +75,14 @@ def render_markdown(result: Similarity) -> str:
 
 
 def render_json(result: Similarity) -> str:
-    """The report as JSON: ``pairs`` with each ``fragments``' line ranges (``first``,
-    ``last``, ``where``) in both submissions, ``skipped`` with reasons."""
+    """The report as JSON: ``found`` (how many pairs; ``pairs`` holds the ``MAX_PAIRS``
+    most similar), ``pairs`` with each ``fragments``' line ranges (``first``, ``last``,
+    ``where``) in both submissions, ``skipped`` with reasons."""
     document = {
         "threshold": result.threshold,
         "documents": result.documents,
         "starter_ignored": result.starter,
+        "found": result.found,
         "pairs": [
             {
                 "a": pair.a,

@@ -15,6 +15,7 @@ from judge.engine.evaluate import ReferenceError, evaluate
 from judge.errors import Location, SpecError, SpecErrors
 from judge.program.compile import ProgramError, compile_program
 from judge.program.ops import OPS
+from judge.program.stress_checks import CHECKS
 from judge.spec import yamlnodes
 from judge.spec.model import (
     DEFAULT_BUDGET,
@@ -87,6 +88,12 @@ def _allowed_fields(keys: list[str | int]) -> list[str]:
         elif key == "stress":
             struct = StressSpec
     return list(struct.__struct_fields__)
+
+
+# The stress checks' largest sizes, from their records: "1000000 (60 for many-paths)".
+_MOST = max(check.max_size for check in CHECKS.values())
+_LESS = ", ".join(f"{c.max_size} for {c.name}" for c in CHECKS.values() if c.max_size < _MOST)
+SIZE_LIMITS = f"{_MOST} ({_LESS})" if _LESS else f"{_MOST}"
 
 
 class _Checker:
@@ -212,11 +219,10 @@ class _Checker:
             seen.add(check.check)
             if check.points < 0:
                 self.error("points must not be negative", [*where, "points"])
-            too_big = check.check == "many-paths" and check.size > 60
-            if not 0 <= check.size <= 1_000_000 or too_big:
+            record = CHECKS[check.check]  # its sizes and the ops it needs
+            if not 0 <= check.size <= record.max_size:
                 self.error(
-                    "size must be between 0 (the default) and 1000000 (60 for many-paths)",
-                    [*where, "size"],
+                    f"size must be between 0 (the default) and {SIZE_LIMITS}", [*where, "size"]
                 )
             if not 1 <= check.factor <= MAX_FACTOR:
                 self.error(
@@ -224,7 +230,7 @@ class _Checker:
                     f"submission's may be: between 1 and {MAX_FACTOR:g} (default 2)",
                     [*where, "factor"],
                 )
-            needs = ["add", "mul"] if check.check in ("wide", "linear-time") else ["add"]
+            needs = list(record.needs)
             missing = [op for op in needs if op not in problem_ops]
             if missing:
                 self.error(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
 from judge.program.model import Program
+from judge.program.stress_checks import CHECKS
 
 Difficulty = Literal["easy", "medium", "hard"]
 
@@ -47,6 +48,8 @@ class CaseSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 StressCheck = Literal["deep-chain", "many-paths", "wide", "linear-time"]
+if set(get_args(StressCheck)) != set(CHECKS):  # one name per record, none forgotten
+    raise ImportError(f"StressCheck {get_args(StressCheck)} differs from the records {[*CHECKS]}")
 
 
 class StressSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
