@@ -11,6 +11,8 @@ private specs come from a bare git repository standing in for GitHub
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -288,3 +290,48 @@ def test_no_token_reaches_a_submission_or_what_it_prints(
     assert "specs-secret-123" not in shown
     assert "job-secret-456" not in shown
     assert {call[2] for call in fake.calls} == {"Bearer job-secret-456"}
+
+
+# -- The check's own code comes from its venv, never from the checkout ----------------------
+SHADOW = 'print("::notice::SHADOWED"); raise SystemExit(0)\n'
+
+
+def test_a_pull_request_cannot_replace_the_judge_with_a_package_of_its_own(
+    course: Path, tmp_path: Path, mini_dir: Path
+) -> None:
+    """A pull request adding judge/ (or judge/ci/pullrequest.py) at the repository's
+    root, where the action runs, must not be imported in place of the judge: with
+    ``python -m`` the working folder comes first on sys.path, and it would decide the
+    check (exit 0) outside the sandbox, with the job's tokens."""
+    import yaml
+
+    from tests.conftest import ROOT
+
+    for name in ("judge/__init__.py", "judge/__main__.py", "judge/ci/__init__.py",
+                 "judge/ci/pullrequest.py"):  # fmt: skip
+        write(course / name, SHADOW)
+    git(course, "add", ".")
+    git(course, "commit", "-q", "-m", "my own judge")
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    step = next(s for s in action["runs"]["steps"] if "judge.ci.pullrequest" in s.get("run", ""))
+    runner_temp = tmp_path / "runner"
+    runner_temp.mkdir()
+    # The action's venv: this one (its python finds its pyvenv.cfg through the link).
+    (runner_temp / "judge-venv").symlink_to(Path(sys.prefix))
+    summary_file = tmp_path / "summary.md"
+    summary_file.write_text("")
+    env = {
+        "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8",
+        "JUDGE_CACHE_DIR": str(tmp_path / "cache"), "GITHUB_STEP_SUMMARY": str(summary_file),
+        "GITHUB_BASE_REF": "main", "RUNNER_TEMP": str(runner_temp),
+        "INPUT_PROBLEM": "mini", "INPUT_PROBLEMS": str(mini_dir),
+        "INPUT_INCLUDE": "students/*.py",
+    }  # fmt: skip
+    done = subprocess.run(
+        ["bash", "-c", step["run"]], cwd=course, env=env, capture_output=True, text=True,
+        timeout=90,
+    )  # fmt: skip
+    summary = summary_file.read_text()
+    assert "SHADOWED" not in done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr  # bob's wrong file, graded
+    assert "| students/bob.py | ❌ failed | 1/4 |" in summary

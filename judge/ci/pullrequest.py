@@ -258,7 +258,9 @@ def judge_command(
 ) -> list[str]:
     """The ``judge grade`` command line for ``targets``, with the spec folders
     ``problems`` (by default the ones given, as they are)."""
-    command = [sys.executable, "-m", "judge", "grade", *targets, "-p", args.problem]
+    # -I (isolated): the working folder, the pull request's checkout, is not put on
+    # sys.path, so a judge/ folder it adds cannot stand in for the judge.
+    command = [sys.executable, "-I", "-m", "judge", "grade", *targets, "-p", args.problem]
     command += ["--format", "github"]
     for folder in _patterns(args.problems) if problems is None else problems:
         command += ["--problems", folder]
