@@ -377,6 +377,12 @@ def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="An earlier JSON gradebook: say whose score changed since, and which tests flipped.",
 )
+@click.option(
+    "--similar",
+    is_flag=True,
+    help="Add a section of near-copies among the submissions (text, markdown, json; "
+    "see 'judge similar' for its options).",
+)
 @grading_options
 @click.option("--regrade", is_flag=True, help="Grade again what the cache holds, and replace it.")
 @click.option("--no-cache", is_flag=True, help="Neither use nor store cached results.")
@@ -392,6 +398,7 @@ def grade_command(
     roster_path: Path | None,
     assignment: str,
     compare_path: Path | None,
+    similar: bool,
     timeout: float | None,
     budget: float | None,
     seed: int | None,
@@ -424,6 +431,8 @@ def grade_command(
         check_audience,
         render_gradebook,
     )
+    from judge.similarity.compare import find_similar
+    from judge.similarity.render import SECTION_FORMATS, with_section
 
     output_format = output_format or _format_of(output, GRADEBOOK_FORMATS)
     check_audience(output_format, audience)
@@ -431,6 +440,11 @@ def grade_command(
         raise UsageError(
             f"--format {output_format} needs --roster FILE: an LMS matches rows by the ids "
             "the roster gives (see docs/grading.md, Rosters)"
+        )
+    if similar and output_format not in SECTION_FORMATS:
+        raise UsageError(
+            f"--similar adds a section to a text, markdown or json gradebook, not to "
+            f"--format {output_format}; run 'judge similar' beside it for the pairs"
         )
     # Both files are read before grading, so that a typo costs nothing.
     roster = read_roster(roster_path) if roster_path is not None else None
@@ -462,14 +476,21 @@ def grade_command(
         sys.exit(EXIT_INTERRUPTED)
     book = replace(book, roster=roster)
     options = {"assignment": assignment} if output_format in LMS_FORMATS else {}
-    _emit(render_gradebook(output_format, book, audience, **options), output)
+    rendered = render_gradebook(output_format, book, audience, **options)
+    similarity = find_similar(submissions, problem.starter) if similar else None
+    if similarity is not None:
+        rendered = with_section(rendered, output_format, similarity)
+    _emit(rendered, output)
     if roster is not None:
         _roster_notes(roster, book.names)
     if old is not None and compare_path is not None:
         changes = compare.render_text(compare.compare(old, book), str(compare_path))
         click.echo(changes, nl=False, err=output is None)
     if output_format == "github":
-        _append_step_summary(render_gradebook("markdown", book, audience))
+        summary = render_gradebook("markdown", book, audience)
+        if similarity is not None:
+            summary = with_section(summary, "markdown", similarity)
+        _append_step_summary(summary)
     click.echo(
         f"{gradebook_text.summary(book)} ({result.graded} graded, {result.cached} from the "
         f"cache, {result.wall_s:.1f} s)" + (f"; wrote {output}" if output else ""),

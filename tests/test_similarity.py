@@ -338,3 +338,35 @@ def test_notebook_lines_are_named_by_cell(tmp_path: Path) -> None:
     (pair,) = result.pairs
     wheres = [f.a.where if pair.a == "nb" else f.b.where for f in pair.fragments]
     assert all(w.startswith("cell 2, line") for w in wheres), wheres
+
+
+# --- judge grade --similar ----------------------------------------------------------
+
+
+@pytest.fixture()
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUDGE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
+@pytest.mark.usefixtures("private_cache")
+def test_grade_similar_adds_a_section_to_text_and_json(classroom: Path, tmp_path: Path) -> None:
+    options = ("--examples", 5, "-j", 2)
+    text = invoke("grade", classroom, "--similar", *options, "-o", tmp_path / "book.txt")
+    assert text.exit_code == 1, text.output  # dan's starter does not pass
+    book = (tmp_path / "book.txt").read_text()
+    section = book[book.index("Similarity: ") :]
+    assert section.startswith("Similarity: 1 pair at 60 % or more among 4 submissions")
+    assert "alice ~ bob" in section and book.index("alice") < book.index("Similarity: ")
+    invoke("grade", classroom, "--similar", *options, "-o", tmp_path / "book.json")
+    data = json.loads((tmp_path / "book.json").read_text())
+    assert [(p["a"], p["b"]) for p in data["similarity"]["pairs"]] == [("alice", "bob")]
+    assert len(data["rows"]) == 4 and "analytics" in data  # the gradebook is all there
+
+
+@pytest.mark.usefixtures("private_cache")
+def test_grade_similar_refuses_a_csv_before_grading(classroom: Path) -> None:
+    result = invoke("grade", classroom, "--similar", "--format", "csv")
+    assert (
+        result.exit_code == 2 and "--similar" in result.output and "judge similar" in result.output
+    )

@@ -110,3 +110,23 @@ RENDERERS: dict[str, Callable[[Similarity], str]] = {
     "markdown": render_markdown,
     "json": render_json,
 }
+
+
+# The gradebook formats that take a similarity section (``judge grade --similar``):
+# documents a person reads.  A CSV or JUnit file has no place for one.
+SECTION_FORMATS = ("text", "markdown", "json", "github")
+
+
+def with_section(gradebook: str, output_format: str, result: Similarity) -> str:
+    """The rendered ``gradebook`` (in ``output_format``) with the similarity section
+    added: after it in text and Markdown, as its ``similarity`` key in JSON.  A github
+    gradebook is annotations: its section goes in the job summary (Markdown)."""
+    if output_format == "json":
+        book = json.loads(gradebook)
+        book["similarity"] = json.loads(render_json(result))
+        return json.dumps(book, indent=2) + "\n"
+    if output_format == "text":
+        return f"{gradebook}\n{render_text(result)}"
+    if output_format == "markdown":
+        return f"{gradebook}\n{render_markdown(result)}"
+    return gradebook
