@@ -93,11 +93,6 @@ class ClassAnalytics:
     tests: tuple[TestStats, ...]
     mistakes: tuple[MistakeCount, ...]
 
-    def hardest(self, count: int = 3) -> tuple[TestStats, ...]:
-        """The scoring tests with the lowest pass rates (ties in the problem's order)."""
-        scoring = [t for t in self.tests if t.max_score > 0 and t.passed < t.graded]
-        return tuple(sorted(scoring, key=lambda t: t.pass_rate)[:count])
-
     def to_dict(self, book: Gradebook) -> dict[str, Any]:
         """The JSON gradebook's ``analytics`` object."""
         return {

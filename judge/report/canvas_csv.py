@@ -2,9 +2,9 @@
 
 Canvas's import reads the layout of its own gradebook export: ``Student``, ``ID``,
 ``SIS User ID``, ``SIS Login ID``, ``Section``, then one column per assignment headed
-``Name (id)``.  It matches a row to a student by ``ID`` (Canvas's user id), else by
-``SIS User ID``, else ``SIS Login ID``, so the roster must give at least one of
-``lms_id``, ``sis_user_id``, ``sis_login_id`` (``judge.report.roster``).  A header
+``Name (id)``.  It matches a row to a student by the ids (``ID``, Canvas's user id;
+``SIS User ID``; ``SIS Login ID``), so the roster should give them: ``lms_id``,
+``sis_user_id``, ``sis_login_id`` (``judge.report.roster``).  A header
 with the assignment's id, as Canvas's export spells it (``Autograd (12345)``),
 updates that assignment; a header Canvas does not know creates a new one.
 
