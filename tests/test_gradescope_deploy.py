@@ -294,3 +294,21 @@ def test_a_misnamed_or_missing_file_gets_zero_with_the_reason(
     assert data["output"] == reason
     assert data["tests"] and all(test["status"] == "failed" for test in data["tests"])
     assert data["extra_data"]["status"] == "error"
+
+
+def test_run_writes_a_zero_for_gradescope_and_exit_2_for_other_formats(
+    tmp_path: Path, mini_dir: Path
+) -> None:
+    missing = tmp_path / "submission" / "value.py"
+    missing.parent.mkdir()
+    results = tmp_path / "results.json"
+    args = ["run", str(missing), "-p", "mini", "--problems", str(mini_dir)]
+    graded = CliRunner().invoke(cli, [*args, "--format", "gradescope", "-o", str(results)])
+    assert graded.exit_code == 1, graded.output  # a student with no grade, not a usage error
+    data = json.loads(results.read_text(encoding="utf-8"))
+    check_results(data)
+    assert data["score"] == 0 and data["output"].startswith("Nothing was submitted")
+    for fmt in ("json", "text"):
+        refused = CliRunner().invoke(cli, [*args, "--format", fmt])
+        assert refused.exit_code == 2
+        assert "value.py" in refused.output and "Traceback" not in refused.output
