@@ -101,7 +101,7 @@ def test_build_writes_the_scripts_at_the_root_of_the_zip_with_the_spec_and_a_whe
     assert spec == (mini_dir / "mini.yaml").read_text()
     assert setup.startswith("#!/usr/bin/env bash") and run.startswith("#!/usr/bin/env bash")
     assert f'"$ROOT/source/{wheels[0]}"' in setup
-    assert '"$ROOT/submission/"value.py' in run and "-p mini" in run
+    assert 'cd "$ROOT/submission"' in run and "run ./value.py" in run and "-p mini" in run
 
 
 def test_build_pins_a_published_version_instead_of_a_wheel(tmp_path: Path, mini_dir: Path) -> None:

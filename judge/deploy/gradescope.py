@@ -69,7 +69,10 @@ set -uo pipefail
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 mkdir -p "$ROOT/results"
 # The console script, not python -m: that would put the working folder on sys.path.
-"$ROOT/{venv}/bin/judge" run "$ROOT/submission/"{filename_quoted} \\
+# From inside the submission folder, by a relative name: the judge follows no link
+# below its working folder, and trusts none above it in a path it is given.
+cd "$ROOT/submission" 2>/dev/null || cd "$ROOT"
+"$ROOT/{venv}/bin/judge" run ./{filename_quoted} \\
     -p {problem_quoted} --problems "$ROOT/source/problems" --sandbox {sandbox} \\
     --format gradescope -o "$ROOT/results/results.json"
 status=$?
