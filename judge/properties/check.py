@@ -1,66 +1,45 @@
 """Run a problem's property checks on a submission and turn them into test results.
 
-The random-graph check runs every corpus graph.  On a failure it reruns the first
-failing graph to tell a flaky submission from a wrong one, shrinks it, locates the
-operation at fault, and looks the submission's numbers up in the library of classic
-mistakes.  Each stress check is a test of its own.
+The random-graph check runs in stages: run every corpus graph
+(``judge.properties.stages``), then explain the first failure (``explain``: rerun it to
+tell a flaky submission from a wrong one, shrink it, locate the operation at fault,
+look the numbers up in the library of classic mistakes) into an ``Explanation``, which
+becomes the test's verdict, message and details here.  Each stress check is a test of
+its own.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from judge.compare import check_number, close_enough, compare
-from judge.engine.evaluate import Reference
+from judge.compare import compare
 from judge.grading.verdicts import describe_exception, judge_outcome
-from judge.program.model import Program
 from judge.program.stress_checks import CHECKS, AdviceOn, Timing
+from judge.properties.explain import Explanation, explain
 from judge.properties.localise import (
     BACKWARD,
     Diagnosis,
     chance_lines,
-    locate,
-    method_line,
-    underlying,
 )
 from judge.properties.mistakes import BY_ID
 from judge.properties.prepare import PreparedProperties
-from judge.properties.recognise import Observation, recognise
-from judge.properties.rules import fair
 from judge.properties.runners import Runner
-from judge.properties.shrink import Attempt, Budget, shrink
+from judge.properties.shrink import Attempt
 from judge.properties.snippet import render
+from judge.properties.stages import NO_EXPECT, Context, CorpusRun, flaky, run_corpus
 from judge.properties.stress import StressGraph
 from judge.report.model import TestResult, Verdict
 from judge.runner.outcome import Kind, Outcome
-from judge.spec.model import Expect, Problem, Tolerance
+from judge.spec.model import Problem
 
 RANDOM_TEST = "random graphs"
-FLAKY_RERUNS = 5
 SHOWN = 6  # mismatches shown in a counterexample
-SHRINK_TIMEOUT = 1.0  # seconds per candidate graph while shrinking
 MANY_PATHS_SECONDS = 0.25  # CPU seconds: a 21-node answer that takes longer walks every path
 # CPU seconds on the full linear-time graph under which its growth is not judged: below
 # it, timer and cache noise are a large part of the small graph's time, and an answer
 # that fast is fast enough (correct engines take 0.3 to 0.4 s at 100,000 nodes here).
 LINEAR_FLOOR_S = 0.2
-_NO_EXPECT = Expect()
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every check needs: the problem, where to run graphs, the time per graph,
-    and where the submission's methods are (for the report's ``line``): ``methods``
-    from the worker, ``source`` the Python text it compiled."""
-
-    problem: Problem
-    runner: Runner
-    timeout: float
-    methods: Mapping[str, int]
-    source: str | None
 
 
 def run_properties(
@@ -90,82 +69,29 @@ def _result(
 
 
 def check_random(prepared: PreparedProperties, context: Context) -> TestResult:
-    """Run every corpus graph; on failure, explain the first failing graph."""
-    tolerance = context.problem.tolerance
-    answered: list[tuple[int, Outcome]] = []
-    failures: list[Attempt] = []
-    ran = 0
-    for index, graph in enumerate(prepared.graphs):
-        outcome = context.runner.run(graph.wire, context.timeout)
-        ran += 1
-        if outcome.kind is Kind.OK:
-            answered.append((index, outcome))
-            mismatches = compare(
-                graph.reference,
-                _NO_EXPECT,
-                outcome.data,
-                outcome.grad,
-                graph.names,
-                tolerance,
-                check_grad=True,
-            )
-            if mismatches:
-                failures.append(Attempt(graph.program, graph.reference, outcome, tuple(mismatches)))
-        else:
-            failures.append(Attempt(graph.program, graph.reference, outcome, ()))
-            if outcome.kind not in (Kind.RAISED, Kind.MISSING):
-                break  # the worker was stopped: do not pay for it again on every graph
+    """Run every corpus graph (``stages.run_corpus``); on a failure, explain the first
+    failing graph (``explain.explain``) and report it."""
+    run = run_corpus(prepared, context)
     points = prepared.properties.points
-    if not failures:
-        return _result(RANDOM_TEST, "property", Verdict.PASSED, points, graphs=ran)
-    # An op that returned something not a Value first (the worker saw it happen, so the
-    # cause is certain, and the numbers it led to explain nothing); then wrong numbers:
-    # they can be matched against the classic mistakes.
-    first = next(
-        (f for f in failures if f.outcome.details.get("returned")),
-        next((f for f in failures if f.outcome.kind is Kind.OK), failures[0]),
-    )
-    counts = {"graphs": ran, "failed_graphs": len(failures)}
-    where = f"{len(failures)} of {ran} random graphs (seed {prepared.seed})"
-    flaky = first.shrinkable and _flaky(first.program, first.outcome, first.reference, context)
-    small = shrink(
-        first,
-        context.runner,
-        tolerance,
-        min(context.timeout, SHRINK_TIMEOUT),
-        Budget(),
-        frozenset(prepared.properties.ops),
-    )
-    diagnosis = locate(
-        small,
-        context.runner,
-        tolerance,
-        min(context.timeout, SHRINK_TIMEOUT),
-        context.source,
-        context.problem.entry,
-    )
-    if diagnosis is not None and small.outcome.kind is Kind.OK:
-        timeout = min(context.timeout, SHRINK_TIMEOUT)
-        deeper = underlying(diagnosis, small, context.runner, tolerance, timeout)
-        # The op is built on another, which is wrong alone: the fault is there.
-        found = locate(deeper, context.runner, tolerance, timeout) if deeper else None
-        if deeper is not None and found is not None:
-            diagnosis = _with_mistake(found, deeper, prepared, answered, context)
-        else:
-            diagnosis = _with_mistake(diagnosis, small, prepared, answered, context)
+    if not run.failures:
+        return _result(RANDOM_TEST, "property", Verdict.PASSED, points, graphs=run.ran)
+    return _explained(explain(run, prepared, context), run, prepared.seed, points, context)
+
+
+def _explained(
+    explanation: Explanation, run: CorpusRun, seed: int, points: float, context: Context
+) -> TestResult:
+    """The random-graph test's result: its verdict and message, the counterexample,
+    the diagnosis and the line to look at."""
+    small, diagnosis = explanation.small, explanation.diagnosis
+    where = f"{len(run.failures)} of {run.ran} random graphs (seed {seed})"
     extra: dict[str, Any] = {"counterexample": counterexample(small, context.problem.entry)}
     if diagnosis is not None:
         extra["diagnosis"] = diagnosis.to_dict()
-        line = method_line(
-            diagnosis.op, dict(context.methods), context.source, context.problem.entry
-        )
-        if line is not None:
-            extra["line"] = line
-    frames = small.outcome.details.get("frames") or []
-    if small.outcome.kind is Kind.TIMEOUT and frames:
-        extra["line"] = frames[-1][0]  # where the watchdog found it running
+    if explanation.line is not None:
+        extra["line"] = explanation.line
     verdict, message = _verdict(small, where, context)
-    if flaky:
+    if explanation.flaky:
         verdict, message = _unsteady(verdict, message, diagnosis, context)
     return _result(
         RANDOM_TEST,
@@ -175,7 +101,8 @@ def check_random(prepared: PreparedProperties, context: Context) -> TestResult:
         message,
         output=small.outcome.output,
         **extra,
-        **counts,
+        graphs=run.ran,
+        failed_graphs=len(run.failures),
     )
 
 
@@ -225,83 +152,6 @@ def _verdict(small: Attempt, where: str, context: Context) -> tuple[Verdict, str
         return Verdict.ERROR, f"{error} on {where}; {smallest}"
     verdict, message, _ = judge_outcome(outcome, context.timeout)
     return verdict, f"{message}; on {where}"
-
-
-def _flaky(
-    program: Program | dict[str, Any],
-    before: Outcome,
-    reference: Reference,
-    context: Context,
-    reruns: int = FLAKY_RERUNS,
-) -> bool:
-    """Whether running a failing graph again gives a different answer."""
-    for _ in range(reruns):
-        again = context.runner.run(program, context.timeout)
-        if _differs(before, again, reference, context.problem.tolerance):
-            return True
-    return False
-
-
-def _differs(before: Outcome, again: Outcome, reference: Reference, tolerance: Tolerance) -> bool:
-    if again.kind is not before.kind:
-        return True
-    if again.kind is Kind.RAISED:
-        return again.details.get("type") != before.details.get("type")
-    if again.kind is not Kind.OK:
-        return False
-    for field, scales in (("data", reference.data_scale), ("grad", reference.grad_scale)):
-        old, new = getattr(before, field), getattr(again, field)
-        for name, value in old.items():
-            a, _ = check_number(value)
-            b, _ = check_number(new.get(name))
-            if (a is None) != (b is None):
-                return True
-            if (
-                a is not None
-                and b is not None
-                and not close_enough(b, a, max(scales.get(name, 0.0), abs(a)), tolerance)
-            ):
-                return True
-    return False
-
-
-def _with_mistake(
-    diagnosis: Diagnosis,
-    small: Attempt,
-    prepared: PreparedProperties,
-    answered: Sequence[tuple[int, Outcome]],
-    context: Context,
-) -> Diagnosis:
-    """The diagnosis with the classic mistake's hint, when one explains the numbers
-    (unless the localisation established the mistake already, by experiment)."""
-    if diagnosis.mistake is not None:
-        return diagnosis
-    failing = Observation(small.program, small.reference, (small.outcome.data, small.outcome.grad))
-    others = [
-        Observation(
-            prepared.graphs[index].program,
-            prepared.graphs[index].reference,
-            (outcome.data, outcome.grad),
-        )
-        for index, outcome in answered
-    ]
-    tolerance = context.problem.tolerance
-
-    def probe(program: Program) -> Observation | None:
-        reference = fair(program)
-        if reference is None:
-            return None
-        outcome = context.runner.run(program, min(context.timeout, SHRINK_TIMEOUT))
-        if outcome.kind is not Kind.OK:
-            return None
-        return Observation(program, reference, (outcome.data, outcome.grad))
-
-    mistake = recognise(failing, others, tolerance, probe)
-    if mistake is None:
-        return diagnosis
-    op = mistake.op or diagnosis.op
-    phase = mistake.phase if mistake.op is not None else diagnosis.phase
-    return dataclasses.replace(diagnosis, op=op, phase=phase, hint=mistake.hint, mistake=mistake.id)
 
 
 def counterexample(attempt: Attempt, entry: str) -> dict[str, Any]:
@@ -385,7 +235,7 @@ def check_stress(graph: StressGraph, context: Context) -> TestResult:
         )
     mismatches = compare(
         graph.reference,
-        _NO_EXPECT,
+        NO_EXPECT,
         outcome.data,
         outcome.grad,
         tuple(graph.read),
@@ -402,7 +252,7 @@ def check_stress(graph: StressGraph, context: Context) -> TestResult:
         }
         message = f"{len(mismatches)} wrong numbers on the {graph.title}: " + "; ".join(shown[:3])
         verdict = Verdict.FAILED
-        if _flaky(graph.wire, outcome, graph.reference, context, reruns=1):
+        if flaky(graph.wire, outcome, graph.reference, context, reruns=1):
             verdict = Verdict.FLAKY
             message = f"different answers on two runs of the same graph; in one, {message}"
         return _result(name, "stress", verdict, points, message, counterexample=example, **base)
