@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
+from pathlib import Path
+
 import pytest
 
 from judge.program.compile import ProgramError, compile_program
@@ -74,7 +77,28 @@ def test_errors_name_the_line_and_the_problem(source: str, line: int, words: str
     assert words in raised.value.message
 
 
-def test_program_is_never_executed(tmp_path: object) -> None:
-    # A call that would have an effect if executed is rejected, not run.
+class _Executed(Exception):
+    """Raised by the sentinel ``Value``: the program was run, not compiled."""
+
+
+def test_program_is_never_executed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # If compile_program ran the source, the sentinel would fire: ``Value`` resolves to
+    # the sentinel class (a builtin for the test's span), which writes a file and raises,
+    # and the rejected call would write a file of its own.
+    sentinel = tmp_path / "executed"
+
+    class Sentinel:
+        def __init__(self, *args: object) -> None:
+            sentinel.write_text("Value() was called")
+            raise _Executed
+
+    monkeypatch.setattr(builtins, "Value", Sentinel, raising=False)
+    valid = "a = Value(1.0)\nb = a * 2 + a\nb.backward()"
+    assert compile_program(valid).backward == "b"
     with pytest.raises(ProgramError):
-        compile_program("a = Value(1)\nb = __import__('os').system('true')")
+        compile_program(f"a = Value(1)\nb = open({str(sentinel)!r}, 'w').write('run')")
+    assert not sentinel.exists()
+    # The sentinel does fire when the same source is run, so the test above can fail.
+    with pytest.raises(_Executed):
+        exec(valid, {})
+    assert sentinel.read_text() == "Value() was called"
