@@ -1,21 +1,34 @@
-"""The CPU time a worker has used, read by the judge from the kernel (Linux ``/proc``).
+"""The CPU time a worker has used, read by the judge from the kernel (Linux).
 
 The worker reports the CPU time of each answer itself, but it runs beside the
-submission, which can rewrite what it sends (patch ``json.dumps``, forge a line).  So
-the judge reads the worker's CPU time from outside before and after each request, and
-takes its own figure when the worker's is far below it (see ``judge.grading.session``).
-Elsewhere than Linux the worker's word is all there is.
+submission, which can rewrite what it sends (patch ``json.dumps``, forge a line) and
+so claim less, or more, than it used.  So on Linux the judge reads the worker's CPU
+time from outside before and after each request, and that figure is the measure (see
+``judge.grading.session``).  Elsewhere the worker's word is all there is.
+
+The reading is the kernel's CPU clock of each process (every thread, to the
+nanosecond: ``clock_gettime`` on the clock ``clock_getcpuclockid`` names, which any
+process may read for any other), plus the CPU time of its reaped children from
+``/proc/PID/stat`` (to the kernel's 10 ms tick; the sandbox lets the worker start none).
+``/proc/PID/stat``'s own utime and stime are no use here: they count in 10 ms ticks,
+as coarse as the difference between two sizes of the linear-time graph is fine.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import time
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-# Fields 14 to 17 of /proc/PID/stat, counted after the command name's closing
-# parenthesis (which may hide spaces): utime, stime, and the reaped children's.
-_CPU_FIELDS = slice(11, 15)
+# Fields 16 and 17 of /proc/PID/stat, counted after the command name's closing
+# parenthesis (which may hide spaces): the reaped children's utime and stime.
+_CHILDREN_FIELDS = slice(13, 15)
 _PPID_FIELD = 1
+# glibc's clock_getcpuclockid(pid): MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED), the
+# kernel's ABI for "the CPU time of every thread of process pid".
+_CPUCLOCK_SCHED = 2
+KERNEL_CLOCK = sys.platform == "linux" and hasattr(time, "clock_gettime")
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -48,13 +61,25 @@ def process_tree(root: int) -> list[int]:
     return tree
 
 
+def process_cpu_seconds(pid: int) -> float | None:
+    """The CPU seconds every thread of process ``pid`` has used, to the nanosecond, or
+    None where the kernel cannot tell (not Linux, or no such process)."""
+    if not KERNEL_CLOCK:
+        return None
+    try:
+        return time.clock_gettime((~pid << 3) | _CPUCLOCK_SCHED)
+    except OSError:
+        return None
+
+
 def cpu_seconds(pids: list[int]) -> float | None:
-    """The CPU seconds the processes ``pids`` and their reaped children have used (to
-    the kernel's tick, 10 ms), or None where ``/proc`` cannot tell."""
-    total = 0
+    """The CPU seconds the processes ``pids`` and their reaped children have used, or
+    None where the kernel cannot tell."""
+    total = 0.0
     for pid in pids:
+        own = process_cpu_seconds(pid)
         fields = _stat(pid)
-        if fields is None or len(fields) < _CPU_FIELDS.stop:
+        if own is None or fields is None or len(fields) < _CHILDREN_FIELDS.stop:
             return None
-        total += sum(int(value) for value in fields[_CPU_FIELDS])
-    return total / _TICKS
+        total += own + sum(int(value) for value in fields[_CHILDREN_FIELDS]) / _TICKS
+    return total
