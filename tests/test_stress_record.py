@@ -17,9 +17,11 @@ from judge.spec.model import StressCheck as StressCheckName
 from tests.conftest import MINI_SPEC
 
 NAMES = sorted(CHECKS)
+MINI_OPS = "ops: [add, mul, relu]"  # the ops line of MINI_SPEC, replaced below
 
 
 def test_the_spec_names_exactly_the_records() -> None:
+    assert MINI_OPS in MINI_SPEC
     assert sorted(get_args(StressCheckName)) == NAMES
 
 
@@ -53,7 +55,7 @@ def test_the_loader_reads_the_largest_size_from_the_record(tmp_path: Path, name:
 
     def load(size: int) -> None:
         section = f"properties:\n  stress:\n    - {{check: {name}, size: {size}}}\n"
-        spec.write_text(MINI_SPEC.replace("ops: [add, mul, relu]", f"ops: [{ops}]") + section)
+        spec.write_text(MINI_SPEC.replace(MINI_OPS, f"ops: [{ops}]") + section)
         load_problem(spec)
 
     load(check.max_size)  # the largest is allowed
@@ -67,6 +69,6 @@ def test_the_loader_reads_the_needed_ops_from_the_record(tmp_path: Path, name: s
     spec = tmp_path / "mini.yaml"
     section = f"properties:\n  stress:\n    - {{check: {name}}}\n"
     others = [op for op in OPS if op not in check.needs]
-    spec.write_text(MINI_SPEC.replace("ops: [add, mul, relu]", f"ops: [{', '.join(others)}]") + section)
+    spec.write_text(MINI_SPEC.replace(MINI_OPS, f"ops: [{', '.join(others)}]") + section)
     with pytest.raises(SpecError, match=f"stress check '{name}' needs the ops"):
         load_problem(spec)
