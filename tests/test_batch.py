@@ -15,7 +15,7 @@ from judge.batch.run import grade_batch
 from judge.errors import JudgeError, SandboxError, UsageError
 from judge.grading.grade import Options
 from judge.grading.plan import Plan, prepare
-from judge.report.model import Status
+from judge.results import Status
 from judge.spec.catalog import Catalog
 from tests.conftest import GOOD_VALUE, MINI_SPEC
 

@@ -11,7 +11,7 @@ import yaml
 
 from judge.grading.grade import grade
 from judge.grading.plan import Plan, prepare
-from judge.report.model import Status
+from judge.results import Status
 from judge.spec.catalog import Catalog
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

@@ -25,7 +25,7 @@ from judge.properties.prepare import PreparedProperties, prepare_properties
 from judge.properties.runners import EngineRunner
 from judge.properties.shrink import attempt
 from judge.report import text
-from judge.report.model import Status, Verdict
+from judge.results import Status, Verdict
 from judge.spec.catalog import Catalog
 from judge.spec.model import Problem, Tolerance
 from tests.conftest import MINI_SPEC

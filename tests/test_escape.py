@@ -22,9 +22,9 @@ from judge.cli import cli
 from judge.report import escape
 from judge.report.formats import GRADEBOOK_FORMATS, REPORT_FORMATS, render_gradebook, render_report
 from judge.report.gradebook import Entry, Gradebook
-from judge.report.model import Report, Verdict, summarize
-from judge.report.model import TestResult as Result
 from judge.report.roster import Roster, Student
+from judge.results import Report, Verdict, summarize
+from judge.results import TestResult as Result
 from tests.conftest import GOOD_VALUE
 
 # Every character that must never reach any output raw, with why.

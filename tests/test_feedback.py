@@ -15,7 +15,7 @@ import pytest
 from judge.grading.grade import Options, grade
 from judge.grading.plan import Plan, prepare
 from judge.report.formats import render_report
-from judge.report.model import Report, Status, Verdict
+from judge.results import Report, Status, Verdict
 from judge.spec.catalog import Catalog
 from tests.conftest import GOOD_VALUE
 

@@ -23,9 +23,9 @@ from lxml import etree
 from judge.report import csv_format, github, gradescope, junit, markdown
 from judge.report.formats import GRADEBOOK_FORMATS, REPORT_FORMATS, render_gradebook, render_report
 from judge.report.gradebook import Entry, Gradebook
-from judge.report.model import Report, Status, Verdict, summarize
-from judge.report.model import TestResult as Result
 from judge.report.roster import Roster, Student
+from judge.results import Report, Status, Verdict, summarize
+from judge.results import TestResult as Result
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = bool(os.environ.get("JUDGE_UPDATE_GOLDEN"))

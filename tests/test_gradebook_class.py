@@ -24,9 +24,9 @@ from judge.report import canvas_csv, csv_format, csv_wide, lms_csv
 from judge.report.analytics import analyse
 from judge.report.formats import render_gradebook
 from judge.report.gradebook import Entry, Gradebook
-from judge.report.model import Report, Status, Verdict, summarize
-from judge.report.model import TestResult as Result_
 from judge.report.roster import Roster, Student
+from judge.results import Report, Status, Verdict, summarize
+from judge.results import TestResult as Result_
 from tests.conftest import GOOD_VALUE, MINI_SPEC
 from tests.test_batch import WRONG_VALUE, touch
 from tests.test_escape import FORMULAS, ROSTER_NAMES

@@ -16,7 +16,7 @@ from judge.properties.mistakes import LIBRARY
 from judge.properties.prepare import PreparedProperties, prepare_properties
 from judge.properties.recognise import Observation, recognise
 from judge.properties.runners import EngineRunner
-from judge.report.model import Verdict
+from judge.results import Verdict
 from judge.spec.catalog import Catalog
 from judge.spec.model import Problem
 

@@ -18,7 +18,7 @@ import yaml
 from judge.grading.session import Session
 from judge.properties.check import Context, check_random
 from judge.properties.prepare import PreparedProperties, prepare_properties
-from judge.report.model import Verdict
+from judge.results import Verdict
 from judge.spec.catalog import Catalog
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

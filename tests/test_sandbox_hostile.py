@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from judge.report.model import Report
+from judge.results import Report
 from tests.conftest import GOOD_VALUE, ROOT
 
 HOSTILE = Path(__file__).with_name("hostile")

@@ -22,7 +22,7 @@ from judge.cachedir import cache_dir, check_private, read_private
 from judge.cli import cli
 from judge.errors import UnsafeCache
 from judge.properties import corpus
-from judge.report.model import Report, Status
+from judge.results import Report, Status
 from tests.conftest import GOOD_VALUE
 from tests.test_batch import WRONG_VALUE, touch
 

@@ -24,7 +24,7 @@ from judge.cachedir import read_private
 from judge.files import write_atomic
 from judge.grading.grade import Options
 from judge.grading.plan import Plan
-from judge.report.model import Report
+from judge.results import Report
 from judge.sandbox import allowlist
 
 

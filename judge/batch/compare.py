@@ -24,7 +24,7 @@ from typing import Any
 from judge.errors import UsageError
 from judge.report.escape import terminal_line
 from judge.report.gradebook import SCHEMA, Entry, Gradebook
-from judge.report.model import Report
+from judge.results import Report
 
 MAX_GRADEBOOK_BYTES = 256 << 20
 

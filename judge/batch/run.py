@@ -33,7 +33,7 @@ from judge.grading.grade import Options, grade
 from judge.grading.plan import Plan
 from judge.interrupt import interruptible
 from judge.report.gradebook import Entry, Gradebook
-from judge.report.model import Report, Status, TestResult, Verdict
+from judge.results import Report, Status, TestResult, Verdict
 
 # A pool process that dies (the judge's own side killed, say by the OOM killer) breaks
 # the whole pool; what was unfinished is retried once in a fresh pool.

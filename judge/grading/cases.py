@@ -7,10 +7,10 @@ import textwrap
 from judge.compare import Mismatch, compare
 from judge.grading.plan import PreparedCase
 from judge.grading.session import Session
-from judge.grading.verdicts import judge_outcome
-from judge.report.model import TestResult, Verdict
+from judge.results import TestResult, Verdict
 from judge.runner.outcome import Kind
 from judge.spec.model import Case, Problem
+from judge.verdicts import judge_outcome
 
 SHOWN_MISMATCHES = 6
 

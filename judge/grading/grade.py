@@ -12,16 +12,16 @@ from judge.grading.cases import grade_case
 from judge.grading.places import place_lines
 from judge.grading.plan import Plan
 from judge.grading.session import Session
-from judge.grading.verdicts import (
+from judge.results import Report, Status, TestResult, Verdict, summarize
+from judge.sandbox import plan as sandbox_plan
+from judge.spec.model import Problem
+from judge.submission import source_of
+from judge.verdicts import (
     NOT_RUN_BUDGET,
     STOPPED_BUDGET,
     describe_exception,
     exception_line,
 )
-from judge.report.model import Report, Status, TestResult, Verdict, summarize
-from judge.sandbox import plan as sandbox_plan
-from judge.spec.model import Problem
-from judge.submission import source_of
 
 
 @dataclass(frozen=True)

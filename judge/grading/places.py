@@ -15,7 +15,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from judge.report.model import Report, TestResult
+from judge.results import Report, TestResult
 from judge.submission import Source
 
 _LINE = re.compile(r"\bline (\d+)\b")

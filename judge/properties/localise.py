@@ -20,7 +20,6 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
-from judge.grading.verdicts import describe_returned, did_you_mean
 from judge.program.model import Instruction, Operand, Program
 from judge.program.ops import LEAF, LEAF_FORMULA, OPS, Form
 from judge.properties.mistakes import BY_ID
@@ -29,6 +28,7 @@ from judge.properties.runners import Runner
 from judge.properties.shrink import Attempt, judge_run
 from judge.runner.outcome import Kind
 from judge.spec.model import Tolerance
+from judge.verdicts import describe_returned, did_you_mean
 
 BACKWARD = "backward"  # the op name given to a fault in backward() itself
 

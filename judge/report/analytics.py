@@ -20,7 +20,7 @@ from typing import Any
 from judge.program.ops import OPS
 from judge.properties.mistakes import BY_ID
 from judge.report.gradebook import Gradebook
-from judge.report.model import Status, TestResult
+from judge.results import Status, TestResult
 
 # How many of the most common mistakes a gradebook lists.
 TOP_MISTAKES = 10

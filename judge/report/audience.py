@@ -20,7 +20,7 @@ from dataclasses import replace
 from enum import Enum
 
 from judge.report.gradebook import Entry, Gradebook
-from judge.report.model import Report, TestResult, Verdict
+from judge.results import Report, TestResult, Verdict
 
 
 class Audience(str, Enum):

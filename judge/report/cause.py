@@ -21,7 +21,7 @@ from typing import Any
 
 from judge.program.ops import OPS
 from judge.report.details import place
-from judge.report.model import Report, Status, TestResult, Verdict
+from judge.results import Report, Status, TestResult, Verdict
 
 PREFIX = "Most likely cause: "
 _MISSING = "your Value does not implement"

@@ -11,7 +11,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-from judge.report.model import TestResult
+from judge.results import TestResult
 from judge.submission import where
 
 # What "advisory" means, wherever an advisory test that did not pass is shown.

@@ -17,7 +17,7 @@ from judge.errors import UsageError
 from judge.report.audience import Audience, for_audience, gradebook_for_audience
 from judge.report.cause import with_cause
 from judge.report.gradebook import Gradebook
-from judge.report.model import Report
+from judge.results import Report
 
 REPORT_FORMATS = {
     "text": "judge.report.text",

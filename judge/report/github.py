@@ -19,7 +19,7 @@ from judge.report.details import full_message
 from judge.report.escape import workflow_data as escape_data
 from judge.report.escape import workflow_property as escape_property
 from judge.report.gradebook import Gradebook
-from judge.report.model import Report, Status, TestResult
+from judge.results import Report, Status, TestResult
 from judge.submission import where
 
 __all__ = [

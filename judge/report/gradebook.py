@@ -10,8 +10,8 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from judge.report.model import Report, Status
 from judge.report.roster import Roster
+from judge.results import Report, Status
 
 SCHEMA = "judge-gradebook/1"
 

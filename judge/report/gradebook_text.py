@@ -5,7 +5,7 @@ from __future__ import annotations
 from judge.report.class_sections import text_lines
 from judge.report.escape import terminal_line
 from judge.report.gradebook import Gradebook
-from judge.report.model import Status
+from judge.results import Status
 
 
 def _points(value: float) -> str:

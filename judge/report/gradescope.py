@@ -17,7 +17,7 @@ from judge.report.details import full_message
 from judge.report.escape import terminal
 from judge.report.gradebook import Gradebook
 from judge.report.json_format import dumps
-from judge.report.model import Report, Status, TestResult
+from judge.results import Report, Status, TestResult
 
 
 def _test_output(test: TestResult) -> str:

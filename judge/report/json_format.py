@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from judge.report.model import Report
+from judge.results import Report
 
 
 def finite(value: Any) -> Any:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from judge.report.details import full_message
 from judge.report.escape import xml as clean
 from judge.report.gradebook import Gradebook
-from judge.report.model import Report, Status, TestResult, Verdict
+from judge.results import Report, Status, TestResult, Verdict
 
 _WRONG_ANSWER = {Verdict.FAILED, Verdict.FLAKY}
 

@@ -16,7 +16,7 @@ from judge.report.escape import html_inline
 from judge.report.escape import markdown_block as fenced
 from judge.report.escape import markdown_inline as cell
 from judge.report.gradebook import Entry, Gradebook
-from judge.report.model import Report, Status, TestResult
+from judge.results import Report, Status, TestResult
 
 _STATUS_MARK = {Status.PASSED: "✅", Status.FAILED: "❌", Status.ERROR: "⚠️"}
 _BAR_WIDTH = 30

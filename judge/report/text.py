@@ -7,7 +7,7 @@ import textwrap
 from judge.report.cause import PREFIX
 from judge.report.details import ADVISORY_NOTE, place
 from judge.report.escape import terminal, terminal_line
-from judge.report.model import Report, Status, TestResult, Verdict
+from judge.results import Report, Status, TestResult, Verdict
 
 _MARKS = {Verdict.PASSED: "✓", Verdict.FAILED: "✗"}
 _COLORS = {"green": "32", "red": "31", "yellow": "33", "dim": "2", "bold": "1"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from judge.program.ops import OPS
-from judge.report.model import Verdict
+from judge.results import Verdict
 from judge.runner.outcome import Kind, Outcome
 
 # The messages of tests the submission's time budget left unrun, or stopped (see
