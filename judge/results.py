@@ -1,4 +1,8 @@
-"""The results model every writer reads: verdicts, test results, the report."""
+"""The results model: verdicts, test results, the report.
+
+Every layer builds it (grading, property checks, batch) and every writer reads it, so it
+sits below all of them and imports nothing of the judge (see docs/architecture.md).
+"""
 
 from __future__ import annotations
 

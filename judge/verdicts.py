@@ -1,4 +1,8 @@
-"""Turn an outcome that is not a set of numbers into a verdict and a message."""
+"""Turn an outcome that is not a set of numbers into a verdict and a message.
+
+Below both grading (hand-written cases) and property checks (random and stress graphs),
+which judge their outcomes alike.
+"""
 
 from __future__ import annotations
 

@@ -3,99 +3,38 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.samples import GOOD_VALUE, MINI_SPEC, ROOT
 
-# A correct, compact Value for the ops add, mul, relu (and numbers on the right).
-GOOD_VALUE = """
-class Value:
-    def __init__(self, data, children=()):
-        self.data = data
-        self.grad = 0.0
-        self._children = children
-        self._backward = lambda: None
+__all__ = ["GOOD_VALUE", "MINI_SPEC", "ROOT"]  # for modules that still import them from here
 
-    def __add__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data + other.data, (self, other))
-        def backward():
-            self.grad += out.grad
-            other.grad += out.grad
-        out._backward = backward
-        return out
 
-    def __mul__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data * other.data, (self, other))
-        def backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-        out._backward = backward
-        return out
+@pytest.fixture(scope="session", autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test runs with a home and a cache folder of the session's own: no test reads
+    or writes the real ``~/.cache/judge`` (a result planted there, or left there, would
+    change what a later run serves).  One cache for the session, so a problem's graph
+    corpus is generated once; a test that needs an empty cache asks for ``private_cache``.
+    """
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        patch.delenv("XDG_CACHE_HOME", raising=False)
+        patch.setenv("JUDGE_CACHE_DIR", str(home / ".cache" / "judge"))
+        patch.delenv("GITHUB_STEP_SUMMARY", raising=False)  # set in CI: grade writes there
+        yield home
 
-    def relu(self):
-        out = Value(max(self.data, 0), (self,))
-        def backward():
-            self.grad += (out.data > 0) * out.grad
-        out._backward = backward
-        return out
 
-    def backward(self):
-        order, seen, stack = [], set(), [(self, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                order.append(node)
-            elif id(node) not in seen:
-                seen.add(id(node))
-                stack.append((node, True))
-                stack.extend((c, False) for c in node._children)
-        self.grad = 1.0
-        for node in reversed(order):
-            node._backward()
-"""
-
-MINI_SPEC = """\
-id: mini
-title: A small problem
-description: Implement add, mul and relu.
-starter: |
-  class Value:
-      pass
-ops: [add, mul, relu]
-time_limit: 3
-cases:
-  - name: visible affine relu
-    hidden: false
-    program: |
-      a = Value(2.0)
-      b = Value(-3.0)
-      c = Value(10.0)
-      d = a + b * c
-      e = d.relu()
-      e.backward()
-    expect:
-      data: {d: -28.0, e: 0.0}
-      grad: {a: 0.0, b: 0.0, c: 0.0, d: 0.0, e: 1.0}
-  - name: used twice
-    topic: a node used twice by one op
-    program: |
-      a = Value(3.0)
-      b = a * a
-      c = b + a
-      c.backward()
-  - name: numbers on the right
-    topic: numbers mixed in
-    points: 2
-    program: |
-      a = Value(-1.5)
-      b = (a * 2 + 1).relu() + a
-      b.backward()
-"""
+@pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache folder of this test's own (``$JUDGE_CACHE_DIR``)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("JUDGE_CACHE_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import GOOD_VALUE, MINI_SPEC, ROOT
-from tests.test_batch import WRONG_VALUE
+from tests.samples import GOOD_VALUE, MINI_SPEC, ROOT, WRONG_VALUE
 
 COMMAND = re.compile(r"^::(error|warning|notice) ([^:]*)::(.*)$")
 

@@ -17,16 +17,7 @@ from judge.grading.grade import Options
 from judge.grading.plan import Plan, prepare
 from judge.results import Status
 from judge.spec.catalog import Catalog
-from tests.conftest import GOOD_VALUE, MINI_SPEC
-
-WRONG_VALUE = GOOD_VALUE.replace("self.grad += other.data", "self.grad = other.data")
-HANGING_VALUE = GOOD_VALUE.replace("self.grad = 1.0", "while True: pass")
-
-
-def touch(path: Path, text: str = "") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.samples import GOOD_VALUE, HANGING_VALUE, MINI_SPEC, WRONG_VALUE, touch
 
 
 @pytest.fixture

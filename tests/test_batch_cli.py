@@ -21,18 +21,12 @@ from click.testing import CliRunner, Result
 from lxml import etree
 
 from judge.cli import cli
-from tests.conftest import GOOD_VALUE, ROOT
-from tests.test_batch import HANGING_VALUE, WRONG_VALUE, touch
+from tests.samples import GOOD_VALUE, HANGING_VALUE, ROOT, WRONG_VALUE, touch
 
 JUNIT_SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "golden" / "junit.xsd")))
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("JUDGE_CACHE_DIR", str(folder))
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    return folder
+pytestmark = pytest.mark.usefixtures("private_cache")  # each test starts with none
 
 
 def invoke(*args: object) -> Result:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from judge.cli import cli
-from tests.conftest import GOOD_VALUE
+from tests.samples import GOOD_VALUE
 
 
 @pytest.fixture
@@ -150,7 +150,7 @@ def test_bad_input_exit_codes(invoke, good: Path, args: list[str], code: int, wo
 
 
 def test_problems_check_reports_file_and_line(invoke, write) -> None:
-    from tests.conftest import MINI_SPEC
+    from tests.samples import MINI_SPEC
 
     path = write("specs/mini.yaml", MINI_SPEC.replace("e: 1.0}", "e: 2.0}"))
     result = CliRunner().invoke(cli, ["problems", "check", str(path.parent)])

@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 
 from judge.cli import cli
 from judge.report.details import ADVISORY_NOTE
-from tests.conftest import ROOT
+from tests.samples import ROOT
 
 WRONG_RELU = ROOT / "submissions" / "wrong_relu_mask.py"
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from judge.runner.process import WorkerProcess
-from tests.conftest import GOOD_VALUE, ROOT
+from tests.samples import GOOD_VALUE, ROOT
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from judge.report import text
 from judge.results import Status, Verdict
 from judge.spec.catalog import Catalog
 from judge.spec.model import Problem, Tolerance
-from tests.conftest import MINI_SPEC
+from tests.samples import MINI_SPEC
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 PROBLEM = "autograd-activations"  # every op: every corpus mistake fails here
@@ -62,13 +61,6 @@ EXPECTED: dict[str, tuple[set[str], str, str | None]] = {
     "topo_not_reversed": ({"backward"}, "backward", "order-not-reversed"),
     "visited_by_value": ({"backward"}, "backward", "visited-by-value"),
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JUDGE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        yield
 
 
 @pytest.fixture(scope="module")

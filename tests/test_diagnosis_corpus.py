@@ -8,12 +8,10 @@ must never name an op outside the listed ones."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from judge.grading.grade import grade
@@ -26,13 +24,6 @@ TABLE: dict[str, dict[str, Any]] = yaml.safe_load((CORPUS / "expected.yaml").rea
 DEFAULT_PROBLEM = "autograd-activations"
 REQUIRED_RATE = 0.9
 WORKERS = 2  # graded two at a time: each grading is one worker process
-
-
-@pytest.fixture(scope="module", autouse=True)
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JUDGE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        yield
 
 
 def test_every_engine_is_in_the_table_and_there_are_thirty() -> None:

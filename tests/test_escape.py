@@ -25,7 +25,7 @@ from judge.report.gradebook import Entry, Gradebook
 from judge.report.roster import Roster, Student
 from judge.results import Report, Verdict, summarize
 from judge.results import TestResult as Result
-from tests.conftest import GOOD_VALUE
+from tests.samples import FORMULAS, GOOD_VALUE, ROSTER_NAMES
 
 # Every character that must never reach any output raw, with why.
 UNSAFE = {
@@ -127,31 +127,6 @@ def test_markdown_block_cannot_be_closed_from_inside() -> None:
     assert fence == "``````"
     assert block.endswith("\n" + fence)
     assert block.count(fence) == 2
-
-
-FORMULAS = [
-    '=HYPERLINK("http://evil")',
-    "+1",
-    "-1+2",
-    "@SUM(A1)",
-    "\t=1",
-    "\r=1",
-    "\n=1+1",
-    " =1+1",
-    "   @x",
-    "\u00a0=1+1",  # no-break space
-    "\u2003=1",  # em space
-    "\u3000=1",  # ideographic space
-    "\u200b=1",  # zero-width space
-    "\ufeff=1",  # byte order mark
-    "\uff1d1+1",  # full-width equals
-    "\uff0b1",
-    "\uff0d1",
-    "\uff20x",
-    "\ufe661",  # small equals
-    "\u22121",  # minus sign
-]
-ROSTER_NAMES = ["alice", "Bob Smith", "o'brien", "zoë", "李雷", "smith-jones", "a.b_c", "x=1"]
 
 
 @pytest.mark.parametrize("text", FORMULAS, ids=repr)

@@ -6,7 +6,6 @@ cause; hints only where they match; did-you-mean for a misspelt method."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,14 +16,7 @@ from judge.grading.plan import Plan, prepare
 from judge.report.formats import render_report
 from judge.results import Report, Status, Verdict
 from judge.spec.catalog import Catalog
-from tests.conftest import GOOD_VALUE
-
-
-@pytest.fixture(scope="module", autouse=True)
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JUDGE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        yield
+from tests.samples import GOOD_VALUE
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +215,7 @@ def test_a_student_is_told_no_more_of_hidden_tests_in_the_cause(
 
 
 def test_a_passing_report_has_no_cause(basic_plan: Plan) -> None:
-    from tests.conftest import ROOT
+    from tests.samples import ROOT
 
     report = grade(ROOT / "tests" / "corpus" / "correct" / "basic_classic.py", basic_plan)
     assert report.status is Status.PASSED
@@ -241,7 +233,7 @@ def test_an_order_dependent_mistake_is_told_as_a_mistake_not_as_flaky(
 ) -> None:
     """These answer differently from run to run (they walk a set of nodes); the mistake
     explains why, so the verdict is failed, and the message says so."""
-    from tests.conftest import ROOT
+    from tests.samples import ROOT
 
     report = grade(ROOT / "tests" / "corpus" / "wrong" / f"{name}.py", basic_plan)
     random = next(t for t in report.tests if t.name == "random graphs")
@@ -273,7 +265,7 @@ def test_flaky_only_when_nothing_explains_it_and_then_says_where(
 def test_a_stress_hint_only_under_the_failure_it_explains(basic_plan: Plan, tmp_path: Path) -> None:
     """A TypeError on the deep chain gets no advice about recursion; a recursive sort's
     RecursionError gets it."""
-    from tests.conftest import ROOT
+    from tests.samples import ROOT
 
     path, _ = _engine(
         tmp_path,

@@ -27,9 +27,7 @@ from judge.report.gradebook import Entry, Gradebook
 from judge.report.roster import Roster, Student
 from judge.results import Report, Status, Verdict, summarize
 from judge.results import TestResult as Result_
-from tests.conftest import GOOD_VALUE, MINI_SPEC
-from tests.test_batch import WRONG_VALUE, touch
-from tests.test_escape import FORMULAS, ROSTER_NAMES
+from tests.samples import FORMULAS, GOOD_VALUE, MINI_SPEC, ROSTER_NAMES, WRONG_VALUE, touch
 
 # What Canvas's gradebook import reads before the assignment columns: its export's layout
 # (an institution's guide to it: https://teaching.resources.osu.edu/toolsets/carmencanvas/
@@ -382,10 +380,7 @@ def test_a_bad_old_gradebook_is_a_usage_error(tmp_path: Path, content: bytes, me
 
 
 # -- through the command line ------------------------------------------------------------
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JUDGE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+pytestmark = pytest.mark.usefixtures("private_cache")  # each test starts with none
 
 
 def invoke(*args: object) -> Result:

@@ -31,8 +31,7 @@ from click.testing import CliRunner
 
 from judge import DISTRIBUTION
 from judge.cli import cli
-from tests.conftest import GOOD_VALUE
-from tests.test_batch import WRONG_VALUE
+from tests.samples import GOOD_VALUE, WRONG_VALUE
 
 # Gradescope's results.json, as its specification lists the fields.
 TOP_FIELDS = {
@@ -175,7 +174,7 @@ def _tools(tmp_path: Path, deps: Path) -> Path:
 @pytest.fixture(scope="module")
 def autograder(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """An autograder for ``mini`` unpacked and set up in a container-like root."""
-    from tests.conftest import MINI_SPEC
+    from tests.samples import MINI_SPEC
 
     tmp_path = tmp_path_factory.mktemp("gradescope")
     specs = tmp_path / "specs"

@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 
 from judge.cli import cli
 from judge.report.formats import GRADEBOOK_FORMATS, LMS_FORMATS, REPORT_FORMATS
-from tests.conftest import GOOD_VALUE
+from tests.samples import GOOD_VALUE
 
 TAIL = Path(__file__).with_name("hostile") / "leaks" / "stash_and_tell.py"
 # The hidden leaves: one per channel.  A visible case follows the hidden ones in the

@@ -27,7 +27,7 @@ import pytest
 
 from judge.runner.harness import FRAMES_KEEP, LINE_KEEP, REPR_KEEP, TYPE_NAME_KEEP
 from judge.runner.outcome import KEEP_TEXT, kept_number, kept_values, well_formed
-from tests.conftest import GOOD_VALUE, ROOT
+from tests.samples import GOOD_VALUE, ROOT
 
 HOSTILE = ROOT / "tests" / "hostile" / "judge_side"
 LIMIT_KB = 200 * 1024

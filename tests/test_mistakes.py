@@ -4,8 +4,6 @@ are the judge's own code), through the same random-graph check a submission gets
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import msgspec
 import pytest
 
@@ -22,13 +20,6 @@ from judge.spec.model import Problem
 
 ALL_OPS = "autograd-activations"  # every op, so every mistake can show
 SEEDS = (1, 2)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JUDGE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        yield
 
 
 @pytest.fixture(scope="module")

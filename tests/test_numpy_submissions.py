@@ -24,7 +24,7 @@ from judge.runner import harness
 from judge.runner.process import WorkerProcess
 from judge.sandbox import allowlist, plan
 from judge.spec.catalog import Catalog
-from tests.conftest import GOOD_VALUE, MINI_SPEC, ROOT
+from tests.samples import GOOD_VALUE, MINI_SPEC, ROOT
 
 np = pytest.importorskip("numpy")  # the test extra installs it; without it, nothing to test
 

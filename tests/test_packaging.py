@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from judge import DISTRIBUTION, __version__
-from tests.conftest import ROOT
+from tests.samples import ROOT
 from tests.test_gradescope_deploy import deps_site
 
 try:

@@ -23,7 +23,7 @@ import pytest
 
 from judge.ci import comment
 from judge.ci.specsource import SpecSourceError, parse
-from tests.conftest import MINI_SPEC
+from tests.samples import MINI_SPEC
 from tests.test_action import check, git, write
 from tests.test_action import course as course  # the fixture, under its own name
 
@@ -271,7 +271,7 @@ def test_no_token_reaches_a_submission_or_what_it_prints(
     spec_server: Path,
     sandbox: str,
 ) -> None:
-    from tests.test_batch import WRONG_VALUE
+    from tests.samples import WRONG_VALUE
 
     fake, url = api
     write(course / "students" / "bob.py", WRONG_VALUE + SNOOP)
@@ -305,7 +305,7 @@ def test_a_pull_request_cannot_replace_the_judge_with_a_package_of_its_own(
     check (exit 0) outside the sandbox, with the job's tokens."""
     import yaml
 
-    from tests.conftest import ROOT
+    from tests.samples import ROOT
 
     for name in ("judge/__init__.py", "judge/__main__.py", "judge/ci/__init__.py",
                  "judge/ci/pullrequest.py"):  # fmt: skip

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ from judge.properties.shrink import cost, number_cost, rename
 from judge.properties.snippet import render
 from judge.properties.strategies import graphs
 from judge.spec.loader import load_problem
-from tests.conftest import GOOD_VALUE, MINI_SPEC
+from tests.samples import GOOD_VALUE, MINI_SPEC
 
 ALL_OPS = ("add", "sub", "mul", "div", "radd", "rsub", "rmul", "rdiv", "pow", "neg")
 ALL_OPS += ("relu", "tanh", "exp", "log", "sigmoid")
@@ -36,11 +35,7 @@ QUICK = settings(
 )
 
 
-@pytest.fixture(autouse=True)
-def cache_dir(tmp_path: Path) -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JUDGE_CACHE_DIR", str(tmp_path / "cache"))
-        yield
+pytestmark = pytest.mark.usefixtures("private_cache")  # each test starts with no corpus
 
 
 def program(source: str) -> Program:

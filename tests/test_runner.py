@@ -10,7 +10,7 @@ import pytest
 from judge.program.compile import compile_program
 from judge.runner.outcome import Kind
 from judge.runner.process import WorkerProcess
-from tests.conftest import GOOD_VALUE
+from tests.samples import GOOD_VALUE
 
 CONFIG = {"entry": "Value", "limits": {"RLIMIT_CORE": 0}}
 PROGRAM = compile_program("a = Value(2.0)\nb = a * a + 1\nb.backward()").to_wire()

@@ -23,7 +23,7 @@ from judge.sandbox import Level, detect, plan
 from judge.sandbox.lockdown import seccomp
 from judge.spec.catalog import Catalog
 from judge.spec.loader import load_problem
-from tests.conftest import GOOD_VALUE, MINI_SPEC, ROOT
+from tests.samples import GOOD_VALUE, MINI_SPEC, ROOT
 
 LINUX = sys.platform.startswith("linux")
 LOCKDOWN_PARENT = ROOT / "judge" / "sandbox"

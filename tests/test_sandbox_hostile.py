@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from judge.results import Report
-from tests.conftest import GOOD_VALUE, ROOT
+from tests.samples import GOOD_VALUE, ROOT, leftover_processes
 
 HOSTILE = Path(__file__).with_name("hostile")
 SPEC = """\
@@ -153,24 +153,6 @@ def arena() -> Iterator[Arena]:
     finally:
         listener.close()
         shutil.rmtree(base, ignore_errors=True)
-
-
-def leftover_processes(folder: Path, wait: float = 2.0) -> list[int]:
-    """Processes whose working directory lies in ``folder`` (every worker's does)."""
-    deadline = time.monotonic() + wait
-    while True:
-        found = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    cwd = os.readlink(entry / "cwd")
-                except OSError:
-                    continue
-                if cwd.startswith(str(folder)):
-                    found.append(int(entry.name))
-        if not found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)
 
 
 def kernel_layers() -> set[str]:

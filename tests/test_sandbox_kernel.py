@@ -28,8 +28,7 @@ from judge.runner.outcome import Kind
 from judge.runner.process import WorkerProcess
 from judge.sandbox import levels, plan, workspace
 from judge.sandbox.lockdown import PACKAGE_FOLDERS
-from tests.conftest import GOOD_VALUE, ROOT
-from tests.test_sandbox_hostile import leftover_processes
+from tests.samples import GOOD_VALUE, ROOT, leftover_processes
 
 LINUX = sys.platform.startswith("linux")
 ROOT_USER = hasattr(os, "geteuid") and os.geteuid() == 0

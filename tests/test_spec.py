@@ -10,7 +10,7 @@ import pytest
 from judge.errors import SpecError, SpecErrors, UnknownProblem
 from judge.spec.catalog import Catalog, check_folder
 from judge.spec.loader import load_problem
-from tests.conftest import MINI_SPEC
+from tests.samples import MINI_SPEC
 
 
 def test_mini_spec_loads_into_typed_frozen_objects(mini_dir: Path) -> None:

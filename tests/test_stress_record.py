@@ -14,7 +14,7 @@ from judge.program.ops import LEAF, OPS
 from judge.program.stress_checks import CHECKS, StressCheck, Timing
 from judge.spec.loader import load_problem
 from judge.spec.model import StressCheck as StressCheckName
-from tests.conftest import MINI_SPEC
+from tests.samples import MINI_SPEC
 
 NAMES = sorted(CHECKS)
 MINI_OPS = "ops: [add, mul, relu]"  # the ops line of MINI_SPEC, replaced below

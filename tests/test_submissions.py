@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from judge.cli import cli
 from judge.errors import SubmissionError
 from judge.submission import Source, source_of
-from tests.conftest import GOOD_VALUE, ROOT
+from tests.samples import GOOD_VALUE, ROOT
 
 BOM = b"\xef\xbb\xbf"
 # GOOD_VALUE with __mul__ raising on its own line, for a line to find in messages.

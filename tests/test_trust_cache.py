@@ -23,8 +23,7 @@ from judge.cli import cli
 from judge.errors import UnsafeCache
 from judge.properties import corpus
 from judge.results import Report, Status
-from tests.conftest import GOOD_VALUE
-from tests.test_batch import WRONG_VALUE, touch
+from tests.samples import GOOD_VALUE, WRONG_VALUE, touch
 
 AS_ROOT = pytest.mark.skipif(
     not hasattr(os, "getuid") or os.getuid() != 0, reason="giving a file away takes root"

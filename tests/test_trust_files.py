@@ -27,8 +27,7 @@ from judge.files import MAX_SUBMISSION_BYTES, read_submission, write_atomic
 from judge.grading.grade import grade
 from judge.grading.plan import prepare
 from judge.spec.catalog import Catalog
-from tests.conftest import GOOD_VALUE, ROOT
-from tests.test_batch import WRONG_VALUE, touch
+from tests.samples import GOOD_VALUE, ROOT, WRONG_VALUE, touch
 
 SECRET = "INSTRUCTOR_ONLY_9f3c = ("  # a first line that is a syntax error if graded
 SOLUTION_MARK = "# instructor's reference solution 5d1e"

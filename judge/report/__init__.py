@@ -1,1 +1,1 @@
-"""Reports: one typed results model, and one small module per output format."""
+"""Reports: one small module per output format, each reading ``judge.results``."""
