@@ -11,6 +11,7 @@ import json
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -370,3 +371,21 @@ def test_grade_similar_refuses_a_csv_before_grading(classroom: Path) -> None:
     assert (
         result.exit_code == 2 and "--similar" in result.output and "judge similar" in result.output
     )
+
+
+def test_hostile_files_cost_bounded_time(tmp_path: Path) -> None:
+    """Files of up to 1 MiB (the most a submission may be): an engine pasted some 200
+    times in two of them (each fingerprint matches 200 x 200 ways), a line pasted 100,000
+    times, brackets that never close, a syntax error on every line.  Bounded by CPU
+    time, generously: each costs a few seconds; placing the pasted engines' every match
+    (no _MAX_REPEATS) took 57 s of CPU for that one pair, measured."""
+    for name, text in ("a", engine("kahn")), ("b", disguise(engine("kahn"), 1)):
+        (tmp_path / f"{name}.py").write_text(text * ((1 << 20) // len(text.encode())))
+    (tmp_path / "c.py").write_text("x = x + 1\n" * 100_000)
+    (tmp_path / "d.py").write_text("(" * 500_000)
+    (tmp_path / "e.py").write_text("def f(:\n\x0c\t  return '''\n" * 1000)
+    started = time.process_time()
+    result = find_similar(collect([tmp_path]))
+    assert time.process_time() - started < 60
+    assert [(p.a, p.b) for p in result.pairs] == [("a", "b")] and not result.skipped
+    assert len(result.pairs[0].fragments) <= 50

@@ -40,6 +40,10 @@ COMMON_FLOOR = 10
 # from everyone (1,000 files, 10 sources) has 49,500 pairs: 150 MB of JSON, and
 # nothing a person reads.  The headline says how many there were.
 MAX_PAIRS = 2000
+# The most fragments shown for a pair (the longest), and the most times a fingerprint
+# may repeat in a file to be placed in one: bounds on what a hostile file costs.
+MAX_FRAGMENTS = 50
+_MAX_REPEATS = 8
 # Shared k-grams further apart than this (in tokens, in either file) start a new
 # fragment.  Winnowing keeps one fingerprint per window inside a shared run, so two
 # windows apart means the run was broken.
@@ -200,38 +204,51 @@ def fragments(
     a: Document, b: Document, ignored: frozenset[int] | set[int] = frozenset()
 ) -> tuple[Fragment, ...]:
     """The stretches ``a`` and ``b`` share: their common fingerprints (but ``ignored``)
-    chained while both sides move forward by less than two windows, in ``a``'s order."""
-    positions_in_b: dict[int, list[int]] = defaultdict(list)
-    for f in b.fingerprints:
-        positions_in_b[f.hash].append(f.position)
+    chained while both sides move forward by less than two windows, in ``a``'s order;
+    the ``MAX_FRAGMENTS`` longest."""
+    in_a, in_b = _positions(a, ignored), _positions(b, ignored)
     matches = sorted(
-        (fa.position, pb)
-        for fa in a.fingerprints
-        if fa.hash not in ignored
-        for pb in positions_in_b.get(fa.hash, ())
+        (pa, pb) for hash_, found in in_a.items() for pa in found for pb in in_b.get(hash_, ())
     )
-    chains: list[list[tuple[int, int]]] = []
+    done: list[list[tuple[int, int]]] = []
+    open_: list[list[tuple[int, int]]] = []  # chains that a later match may still extend
     for pa, pb in matches:
-        for chain in reversed(chains):
+        # Matches come in a's order: a chain that ended two windows back is done.
+        done.extend(c for c in open_ if pa - c[-1][0] > _GAP)
+        open_ = [c for c in open_ if pa - c[-1][0] <= _GAP]
+        for chain in reversed(open_):
             last_a, last_b = chain[-1]
-            if 0 < pa - last_a <= _GAP and 0 < pb - last_b <= _GAP:
+            if pa > last_a and 0 < pb - last_b <= _GAP:
                 chain.append((pa, pb))
                 break
         else:
-            chains.append([(pa, pb)])
+            open_.append([(pa, pb)])
     # A k-gram that occurs twice in a file (__add__ and __sub__ alike) also matches
     # the other occurrence: a chain is kept only where no longer chain already
     # explains its lines, on either side.
     kept: list[tuple[range, range, int]] = []
-    for chain in sorted(chains, key=lambda c: (-len(c), c[0])):
-        in_a = range(chain[0][0], chain[-1][0] + K)
-        in_b = range(min(p for _, p in chain), max(p for _, p in chain) + K)
-        if not any(_overlap(in_a, a_) or _overlap(in_b, b_) for a_, b_, _ in kept):
-            kept.append((in_a, in_b, len(chain)))
+    for chain in sorted(done + open_, key=lambda c: (-len(c), c[0])):
+        span_a = range(chain[0][0], chain[-1][0] + K)
+        span_b = range(min(p for _, p in chain), max(p for _, p in chain) + K)
+        if not any(_overlap(span_a, a_) or _overlap(span_b, b_) for a_, b_, _ in kept):
+            kept.append((span_a, span_b, len(chain)))
+            if len(kept) == MAX_FRAGMENTS:
+                break
     return tuple(
-        Fragment(_span(a, in_a), _span(b, in_b), count)
-        for in_a, in_b, count in sorted(kept, key=lambda k: k[0].start)
+        Fragment(_span(a, span_a), _span(b, span_b), count)
+        for span_a, span_b, count in sorted(kept, key=lambda k: k[0].start)
     )
+
+
+def _positions(doc: Document, ignored: frozenset[int] | set[int]) -> dict[int, list[int]]:
+    """Where each fingerprint of ``doc`` is, but ``ignored`` ones and those repeated
+    more than ``_MAX_REPEATS`` times (a line pasted a thousand times would otherwise
+    match a million ways)."""
+    found: dict[int, list[int]] = defaultdict(list)
+    for f in doc.fingerprints:
+        if f.hash not in ignored:
+            found[f.hash].append(f.position)
+    return {hash_: at for hash_, at in found.items() if len(at) <= _MAX_REPEATS}
 
 
 def _overlap(one: range, other: range) -> bool:

@@ -1,10 +1,12 @@
 """Winnowing (Schleimer, Wilkerson and Aiken, SIGMOD 2003), the fingerprints of MOSS.
 
 Every run of ``k`` consecutive tokens (a k-gram) is hashed; of every ``window``
-consecutive hashes, the smallest is kept (the rightmost on a tie, and each position
-once).  Two texts that share a run of at least ``window + k - 1`` tokens are
-guaranteed to share a fingerprint, and runs shorter than ``k`` tokens never count: a
-shared ``return self + other`` is noise, a shared method is not.
+consecutive hashes, the smallest is kept, each position once ("robust winnowing": on
+a tie the one already kept stays, else the rightmost is taken, so a run of equal hashes
+keeps one per window, not every one).  Two texts that share a run of at least
+``window + k - 1`` tokens are guaranteed to share a fingerprint, and runs shorter than
+``k`` tokens never count: a shared ``return self + other`` is noise, a shared method
+is not.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def winnow(hashes: Sequence[int], window: int = WINDOW) -> list[Fingerprint]:
                 if hashes[i] <= hashes[chosen]:
                     chosen = i
             kept.append(Fingerprint(hashes[chosen], chosen))
-        elif hashes[start + window - 1] <= hashes[chosen]:  # a new minimum came in
+        elif hashes[start + window - 1] < hashes[chosen]:  # a smaller one came in
             chosen = start + window - 1
             kept.append(Fingerprint(hashes[chosen], chosen))
     return kept
