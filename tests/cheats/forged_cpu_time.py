@@ -3,8 +3,8 @@ worker reports for each answer to 0.1 s, under the linear-time check's floor, by
 patching ``json.dumps``, which the worker sends its answers with (``json`` may not be
 imported, but the worker has, and ``sys`` is allowed).
 
-The judge reads the worker's CPU time from the kernel too, and believes that when the
-reported one is far below it.
+The judge's measure is the kernel's count of the worker's CPU time, whatever the worker
+reports (``judge/runner/cputime.py``).
 """
 
 import sys
