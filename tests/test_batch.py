@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import judge
+import judge.batch.cache
 from judge.batch import run as batch_run
 from judge.batch.cache import ResultCache, result_key
 from judge.batch.discover import Submission, collect, discover
@@ -86,7 +86,7 @@ def test_collect_takes_files_and_folders(tmp_path: Path) -> None:
 
 
 # -- the cache ---------------------------------------------------------------------------
-def test_the_key_follows_content_spec_version_and_options(
+def test_the_key_follows_content_spec_code_and_options(
     plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base = result_key(b"class Value: pass", plan, Options())
@@ -101,7 +101,8 @@ def test_the_key_follows_content_spec_version_and_options(
     assert base != result_key(
         b"class Value: pass", dataclasses.replace(plan, extra={"seed": 1}), Options()
     )
-    monkeypatch.setattr(judge, "__version__", "999")
+    # The judge's code (tests/test_fingerprint.py: any module, or the version).
+    monkeypatch.setattr(judge.batch.cache, "code_fingerprint", lambda: "changed")
     assert base != result_key(b"class Value: pass", plan, Options())
 
 

@@ -1,9 +1,10 @@
 """Graded results on disk, so that a batch never grades the same thing twice.
 
 A result is keyed by everything that decides it: the submission's bytes, the problem
-spec's digest, the judge's version, the grading options, the plan's extras (a seed, for
-example) and what the submission may import here (numpy installed since, or not). Each
-result is one small JSON file written atomically, as soon as it is known, so a batch
+spec's digest, the judge's code (``judge.fingerprint``: every module, so a fix without
+a version bump never serves an old grade), the grading options, the plan's extras (a
+seed, for example) and what the submission may import here (numpy installed since, or
+not). Each result is one small JSON file written atomically, as soon as it is known, so a batch
 killed at any moment resumes from what it had finished.
 
 A report read back is served as the grade, so the folder must be the user's alone
@@ -19,9 +20,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import judge
 from judge.cachedir import read_private
 from judge.files import write_atomic
+from judge.fingerprint import code_fingerprint
 from judge.grading.grade import Options
 from judge.grading.plan import Plan
 from judge.results import Report
@@ -35,7 +36,7 @@ def result_key(content: bytes, plan: Plan, options: Options) -> str:
     sandbox level) can never make a stale result look current.
     """
     identity = {
-        "judge": judge.__version__,
+        "code": code_fingerprint(),
         "problem": plan.problem.digest,
         "options": dataclasses.asdict(options),
         "plan": plan.extra,

@@ -3,17 +3,14 @@
 Generating 200 graphs takes hypothesis about half a second (plus 200 ms to import it);
 a run whose corpus is cached reads one JSON file instead.  The cache key covers
 everything the graphs depend on: the graph shape the spec asks for, the seed, the
-number of examples, the source of the generator and of the reference engine, and the
-hypothesis version.  So the same seed gives the same graphs, and a changed generator
-never serves stale ones.
+number of examples, and the judge's code and hypothesis's version (``judge.fingerprint``).
+So the same seed gives the same graphs, and a changed generator never serves stale ones.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
-import importlib.util
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -23,31 +20,16 @@ from typing import Any
 
 import msgspec
 
-from judge import __version__
 from judge.cachedir import cache_dir, read_private
 from judge.engine.evaluate import Reference
 from judge.errors import UnsafeCache
 from judge.files import write_atomic
+from judge.fingerprint import code_fingerprint
 from judge.program.model import Instruction, Program
 from judge.properties.rules import GraphShape, fair
 
 FORMAT = 1
 MAX_ATTEMPTS = 8  # hypothesis runs (each with its own seed) to collect distinct graphs
-
-_JUDGE = Path(__file__).resolve().parent.parent
-# The files whose code decides which graphs are drawn and what their reference values are.
-_SOURCES = (
-    "properties/rules.py",
-    "properties/strategies.py",
-    "properties/explicit.py",
-    "properties/corpus.py",
-    "properties/stress.py",
-    "engine/reference.py",
-    "engine/evaluate.py",
-    "runner/harness.py",
-    "program/ops.py",
-    "program/stress_checks.py",
-)
 
 StoredOp = tuple[str, str, list[str | int | float]]
 
@@ -114,20 +96,6 @@ def store(program: Program, reference: Reference) -> StoredGraph:
     )
 
 
-@functools.cache
-def fingerprint() -> str:
-    """A digest of the code the corpus depends on, and of the hypothesis version."""
-    digest = hashlib.sha256(__version__.encode())
-    for relative in _SOURCES:
-        digest.update((_JUDGE / relative).read_bytes())
-    spec = importlib.util.find_spec("hypothesis")
-    if spec is not None and spec.origin is not None:
-        version = Path(spec.origin).with_name("version.py")
-        if version.is_file():
-            digest.update(version.read_bytes())
-    return digest.hexdigest()
-
-
 def corpus_key(shape: GraphShape, seed: int, examples: int) -> str:
     """The cache key of the corpus for this shape, seed and size."""
     parts = {
@@ -135,7 +103,7 @@ def corpus_key(shape: GraphShape, seed: int, examples: int) -> str:
         "shape": asdict(shape),
         "seed": seed,
         "examples": examples,
-        "code": fingerprint(),
+        "code": code_fingerprint(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from judge.properties.corpus import Graph, fingerprint, load_graphs
+from judge.fingerprint import code_fingerprint
+from judge.properties.corpus import Graph, load_graphs
 from judge.properties.rules import GraphShape
 from judge.properties.stress import StressGraph, build
 from judge.spec.model import Problem, Properties
@@ -45,6 +46,6 @@ def prepare_properties(
     seed = properties.seed if seed is None else seed
     examples = properties.examples if examples is None else examples
     graphs = load_graphs(shape_of(properties), seed, examples, problem.id)
-    code = fingerprint()
+    code = code_fingerprint()
     stress = tuple(build(check, code) for check in properties.stress)
     return PreparedProperties(properties, seed, examples, graphs, stress)
