@@ -54,9 +54,11 @@ def run_properties(
     check."""
     context = Context(problem, runner, timeout, methods or {}, source)
     results = []
+    cause = None
     if prepared.graphs:
-        results.append(check_random(prepared, context))
-    results.extend(check_stress(graph, context) for graph in prepared.stress)
+        random, cause = _random(prepared, context)
+        results.append(random)
+    results.extend(check_stress(graph, context, cause) for graph in prepared.stress)
     return results
 
 
@@ -71,11 +73,19 @@ def _result(
 def check_random(prepared: PreparedProperties, context: Context) -> TestResult:
     """Run every corpus graph (``stages.run_corpus``); on a failure, explain the first
     failing graph (``explain.explain``) and report it."""
+    return _random(prepared, context)[0]
+
+
+def _random(prepared: PreparedProperties, context: Context) -> tuple[TestResult, Diagnosis | None]:
+    """The random-graph test, and its diagnosis (None when it passed or nothing was
+    found), which the stress checks reuse to explain answers that change between runs."""
     run = run_corpus(prepared, context)
     points = prepared.properties.points
     if not run.failures:
-        return _result(RANDOM_TEST, "property", Verdict.PASSED, points, graphs=run.ran)
-    return _explained(explain(run, prepared, context), run, prepared.seed, points, context)
+        return _result(RANDOM_TEST, "property", Verdict.PASSED, points, graphs=run.ran), None
+    explanation = explain(run, prepared, context)
+    result = _explained(explanation, run, prepared.seed, points, context)
+    return result, explanation.diagnosis
 
 
 def _explained(
@@ -111,17 +121,27 @@ def _unsteady(
 ) -> tuple[Verdict, str]:
     """The verdict and message of a graph answered differently on two runs.
 
-    A deterministic explanation comes first: a recognised mistake, or a backward() that
-    is wrong whatever order it walks in (each op right alone), gives different numbers
-    from run to run only because the order a set is iterated in decides which wrong
-    number comes out; that is a wrong engine, told as such.  Flaky only when nothing
+    A deterministic explanation comes first: a recognised mistake whose numbers depend
+    on the walk's order (``Mistake.order_dependent``: ``=`` for ``+=``, no topological
+    sort...), or a backward() that is wrong whatever order it walks in (each op right
+    alone), gives different numbers from run to run only because the order a set is
+    iterated in decides which wrong number comes out; that is a wrong engine, told as
+    such, and the mistake is named (a stress check's message has no diagnosis of its
+    own: ``diagnosis`` is the random graphs').  A mistake that gives the same numbers
+    in every order (a wrong slope) explains nothing here.  Flaky only when nothing
     explains it, and then the lines that depend on chance are named."""
     mistake = BY_ID.get(diagnosis.mistake) if diagnosis and diagnosis.mistake else None
-    if mistake is not None or (diagnosis is not None and diagnosis.op == BACKWARD):
+    if mistake is not None and mistake.order_dependent:
+        cause = mistake.title
+    elif mistake is None and diagnosis is not None and diagnosis.op == BACKWARD:
+        cause = "backward() is wrong whatever order it walks in (each operation is right alone)"
+    else:
+        cause = None
+    if cause is not None:
         return verdict, (
             f"{message}. The numbers change from one run to the next because of this "
-            "mistake: the order in which a set is iterated decides which wrong number "
-            "comes out"
+            f"mistake: {cause}; the order in which a set is iterated decides which wrong "
+            "number comes out"
         )
     chance = chance_lines(context.source)
     if "random" in chance:
@@ -199,8 +219,14 @@ def _advice_fits(check: str, outcome: Outcome) -> bool:
     return outcome.kind is Kind.TIMEOUT
 
 
-def check_stress(graph: StressGraph, context: Context) -> TestResult:
+def check_stress(
+    graph: StressGraph, context: Context, cause: Diagnosis | None = None
+) -> TestResult:
     """Run one stress graph: right numbers, and (many paths, linear time) fast enough.
+
+    ``cause`` is the random graphs' diagnosis of the same submission: wrong numbers
+    that change when the graph is run again are told as that mistake when it explains
+    them, and ``flaky`` only when nothing does (``_unsteady``, as for random graphs).
 
     Times are the worker's CPU seconds for the whole request (reading it, build,
     backward, reading back), as the kernel counts them, so neither a busy machine nor
@@ -254,8 +280,7 @@ def check_stress(graph: StressGraph, context: Context) -> TestResult:
         message = f"{len(mismatches)} wrong numbers on the {graph.title}: " + "; ".join(shown[:3])
         verdict = Verdict.FAILED
         if flaky(graph.wire, outcome, graph.reference, context, reruns=1):
-            verdict = Verdict.FLAKY
-            message = f"different answers on two runs of the same graph; in one, {message}"
+            verdict, message = _unsteady(verdict, message, cause, context)
         return _result(name, "stress", verdict, points, message, counterexample=example, **base)
     seconds = outcome.cpu_s
     timing = {"cpu_s": round(seconds, 4)}
