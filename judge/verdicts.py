@@ -28,7 +28,7 @@ _VERDICTS = {
 
 
 # What to do about an op that returned the wrong thing, by what it returned (the words
-# of judge.runner.harness.returned_what, up to the first space).
+# of judge.runner.interpreter.returned_what, up to the first space).
 _RETURN_FIXES = {
     "None": "did you forget `return out`?",
     "a plain number": "build the result as a new Value (`out = Value(...)`) and return it, "

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from judge.runner.harness import FRAMES_KEEP, LINE_KEEP, REPR_KEEP, TYPE_NAME_KEEP
+from judge.runner.interpreter import FRAMES_KEEP, LINE_KEEP, REPR_KEEP, TYPE_NAME_KEEP
 from judge.runner.outcome import KEEP_TEXT, kept_number, kept_values, well_formed
 from tests.samples import GOOD_VALUE, ROOT
 

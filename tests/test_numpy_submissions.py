@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 
 from judge.cli import cli
 from judge.errors import SpecError
-from judge.runner import harness
+from judge.runner import interpreter
 from judge.runner.process import WorkerProcess
 from judge.sandbox import allowlist, plan
 from judge.spec.catalog import Catalog
@@ -62,7 +62,7 @@ def test_the_numpy_engine_is_what_it_claims() -> None:
 )
 def test_numpy_scalars_and_0d_arrays_are_numbers(value: object, expected: object) -> None:
     """What the worker sends for a node's data or grad: a number, or what it is."""
-    assert harness.number(value) == expected
+    assert interpreter.number(value) == expected
 
 
 def test_numpy_is_allowed_where_installed_unless_forbidden() -> None:

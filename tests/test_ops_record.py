@@ -15,7 +15,7 @@ from judge.program.ops import LEAF, OPS, Form, Op
 from judge.properties import localise
 from judge.properties.engines import Engine
 from judge.properties.rules import EXACT_OPS, GraphBuilder
-from judge.runner import harness
+from judge.runner import interpreter
 
 NAMES = sorted(OPS)
 
@@ -38,7 +38,7 @@ def _probe_class() -> type:
 
 
 def _operands(op: Op, value: Any, number: float) -> tuple[Any, ...]:
-    """Arguments of ``harness.APPLY[op.name]``: a Value where the op takes one."""
+    """Arguments of ``interpreter.APPLY[op.name]``: a Value where the op takes one."""
     if op.form is Form.REFLECTED:
         return (number, value)
     if op.form in (Form.BINARY, Form.POWER):
@@ -47,11 +47,11 @@ def _operands(op: Op, value: Any, number: float) -> tuple[Any, ...]:
 
 
 def test_the_worker_has_every_op_and_nothing_else() -> None:
-    assert set(harness.APPLY) == {LEAF, *OPS}
-    assert set(harness.METHOD) == {LEAF, *OPS}
-    assert harness.METHOD[LEAF] == "__init__"
+    assert set(interpreter.APPLY) == {LEAF, *OPS}
+    assert set(interpreter.METHOD) == {LEAF, *OPS}
+    assert interpreter.METHOD[LEAF] == "__init__"
     for name, op in OPS.items():
-        assert harness.METHOD[name] == op.method, name
+        assert interpreter.METHOD[name] == op.method, name
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -59,7 +59,7 @@ def test_the_worker_applies_each_op_with_its_method(name: str) -> None:
     """APPLY calls exactly the method the record names (a swapped lambda would not)."""
     op = OPS[name]
     cls = _probe_class()
-    result = harness.APPLY[name](cls, *_operands(op, cls(), 2.0))
+    result = interpreter.APPLY[name](cls, *_operands(op, cls(), 2.0))
     assert cls.calls == [op.method]  # type: ignore[attr-defined]
     assert result == op.method
 
@@ -83,16 +83,16 @@ def test_the_reference_engine_agrees_with_each_record(name: str) -> None:
         if op.form is Form.REFLECTED:
             n, x = numbers
             leaf = Value(x)
-            out = harness.APPLY[name](Value, n, leaf)
+            out = interpreter.APPLY[name](Value, n, leaf)
             values = [leaf]
         elif op.form is Form.POWER:
             x, n = numbers
             leaf = Value(x)
-            out = harness.APPLY[name](Value, leaf, n)
+            out = interpreter.APPLY[name](Value, leaf, n)
             values = [leaf]
         else:
             values = [Value(x) for x in numbers]
-            out = harness.APPLY[name](Value, *values)
+            out = interpreter.APPLY[name](Value, *values)
         expected = op.forward(*numbers)
         assert math.isclose(out.data, expected, rel_tol=1e-12, abs_tol=1e-300), (name, numbers)
         out.backward()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from judge.engine.reference import Value
 from judge.program.model import Program
-from judge.runner.harness import execute, paused_gc
+from judge.runner.interpreter import execute, paused_gc
 
 
 class ReferenceError(Exception):

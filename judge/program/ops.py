@@ -7,7 +7,7 @@ always checked alone on (its edges), when its operands are fair, and the ops a s
 often builds it from.  The compiler, the renderer, the broken engines
 (``judge.properties.engines``), the fairness rules, the fixed graphs and the diagnosis
 all read these records.  Two tables cannot: the worker's ``APPLY`` and ``METHOD``
-(``judge/runner/harness.py`` imports nothing of the judge) and the reference engine,
+(``judge/runner/interpreter.py`` imports nothing of the judge) and the reference engine,
 written micrograd-style with its rounding scales; ``tests/test_ops_record.py`` checks
 both against these records and fails on any gap.
 

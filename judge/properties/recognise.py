@@ -22,7 +22,7 @@ from judge.engine.evaluate import Reference
 from judge.program.model import Instruction, Program
 from judge.properties.engines import Engine, StepLimit, variant
 from judge.properties.mistakes import LIBRARY, Mistake
-from judge.runner.harness import execute
+from judge.runner.interpreter import execute
 from judge.spec.model import Tolerance
 
 MAX_FLIPPED = 6  # binary nodes whose child order is varied: 2**6 orders at most

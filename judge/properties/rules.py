@@ -29,7 +29,7 @@ from judge.engine.evaluate import Reference, ReferenceError, evaluate
 from judge.engine.reference import Value
 from judge.program.model import Instruction, Operand, Program
 from judge.program.ops import LEAF, OPS
-from judge.runner.harness import APPLY
+from judge.runner.interpreter import APPLY
 
 MAX_LEAF = 1e3  # |x| of a leaf or a number operand
 MAX_MAGNITUDE = 1e6  # |data| of every node: products of integers stay exact in a float

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from judge.program.model import Program
-from judge.runner.harness import answer, paused_gc
+from judge.runner.interpreter import answer, paused_gc
 from judge.runner.outcome import Kind, Outcome
 
 
@@ -33,7 +33,7 @@ class EngineRunner:
 
     def run(self, program: Program | dict[str, Any], timeout: float) -> Outcome:
         """Build the graph, call backward, read every node (or the ``read`` ones), timed
-        in CPU seconds exactly as the worker times a submission (``harness.answer``)."""
+        in CPU seconds exactly as the worker times a submission (``interpreter.answer``)."""
         self.runs += 1
         wire: dict[str, Any] = program.to_wire() if isinstance(program, Program) else program
         try:

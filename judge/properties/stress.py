@@ -34,7 +34,7 @@ from judge.engine.evaluate import Reference
 from judge.engine.reference import Value
 from judge.program.stress_checks import CHECKS, WIDTH, Ops, Timing
 from judge.properties.corpus import cached_file, save
-from judge.runner.harness import answer, execute, paused_gc
+from judge.runner.interpreter import answer, execute, paused_gc
 from judge.spec.model import StressSpec
 
 SAMPLE = 40  # nodes read back from a big graph, besides leaves and the output
@@ -132,7 +132,7 @@ def _evaluate(ops: Ops, output: str, read: list[str]) -> Reference:
 def reference_seconds(wire: dict[str, Any], runs: int = 1) -> float:
     """The reference's CPU seconds for the whole request ``wire`` (best of ``runs``), on
     a graph built afresh each time, timed as the judge times the worker (see
-    ``session._kernel_cpu``): decoding the request, the answer (``harness.answer``,
+    ``session._kernel_cpu``): decoding the request, the answer (``interpreter.answer``,
     with the cycle collector paused, as in the worker) and encoding the reply."""
     line = json.dumps({"id": 1, "program": wire, "seconds": 60.0})
     best = math.inf

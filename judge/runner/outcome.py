@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from judge.runner.harness import (
+from judge.runner.interpreter import (
     CLASSES_KEEP,
     FRAMES_KEEP,
     LINE_KEEP,

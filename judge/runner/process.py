@@ -26,7 +26,7 @@ from typing import Any
 
 from judge.errors import SandboxError
 from judge.program.ops import LEAF, OPS
-from judge.runner.harness import TYPE_NAME_KEEP
+from judge.runner.interpreter import TYPE_NAME_KEEP
 from judge.runner.outcome import (
     KEEP_TEXT,
     Kind,
@@ -39,6 +39,9 @@ from judge.sandbox import detect, workspace
 from judge.sandbox.levels import Sandbox
 
 HARNESS = Path(__file__).with_name("harness.py")
+# The stdlib-only interpreter the harness imports from its own folder (the judge imports
+# it too, as judge.runner.interpreter): the one other file of the judge the worker reads.
+INTERPRETER = HARNESS.with_name("interpreter.py")
 # The worker imports the harness rather than running it as a script, so that Python
 # uses its cached bytecode (compiling it costs about 2 ms per worker).  Only the
 # harness's folder is on the path, and only for that import.
@@ -63,11 +66,14 @@ KEEP_STRAY_OUTPUT = 4096
 
 
 def harness_files() -> list[str]:
-    """The harness and its bytecode, if cached: what the worker reads to start."""
-    files = [str(HARNESS)]
-    cached = importlib.util.cache_from_source(str(HARNESS))
-    if os.path.exists(cached):
-        files.append(cached)
+    """The harness, the interpreter and their bytecode, if cached: all the worker reads
+    of the judge (the sandbox lets it read these and no other file of the judge)."""
+    files = []
+    for source in (HARNESS, INTERPRETER):
+        files.append(str(source))
+        cached = importlib.util.cache_from_source(str(source))
+        if os.path.exists(cached):
+            files.append(cached)
     return files
 
 
