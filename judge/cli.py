@@ -693,7 +693,7 @@ def gradescope_build(
     "--threshold",
     type=click.FloatRange(min=0.0, max=1.0),
     default=None,
-    help="The similarity (0 to 1) from which two submissions are a pair (default: 0.5).",
+    help="The similarity (0 to 1) from which two submissions are a pair (default: 0.6).",
 )
 @click.option(
     "--format",

@@ -389,3 +389,9 @@ def test_hostile_files_cost_bounded_time(tmp_path: Path) -> None:
     assert time.process_time() - started < 60
     assert [(p.a, p.b) for p in result.pairs] == [("a", "b")] and not result.skipped
     assert len(result.pairs[0].fragments) <= 50
+
+
+def test_the_help_gives_the_threshold_in_force() -> None:
+    # The CLI imports no similarity module to print its help: this test keeps its
+    # number the core's.
+    assert f"(default: {THRESHOLD})" in " ".join(invoke("similar", "--help").output.split())
