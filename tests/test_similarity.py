@@ -56,7 +56,8 @@ STARTER = Catalog.with_extra(()).get("basic-autograd").starter
 def family(path: Path) -> str:
     """Which family a corpus file belongs to (see ENGINES)."""
     if path.parent == CORRECT:
-        return {"basic_classic": "micrograd", **{v: k for k, v in ENGINES.items()}}[path.stem]
+        known = {"basic_classic": "micrograd", **{v: k for k, v in ENGINES.items()}}
+        return known.get(path.stem, path.stem)  # a new engine: its own family, until shown not
     if path.parent.name == "diagnosis_corpus":  # <bug>_<style>.py
         style = path.stem.rsplit("_", 1)[1]
         return {"recursive": "micrograd", "basic": "micrograd"}.get(style, style)
