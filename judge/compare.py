@@ -1,4 +1,8 @@
-"""Compare what a submission returned with the reference, node by node."""
+"""Compare what a submission returned with the reference, node by node.
+
+A spec's ``tolerance:`` and ``expect:`` are this comparison's parameters, so they are
+defined here, below the spec package that parses them (``judge.spec.model`` uses them).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,27 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from judge.engine.evaluate import Reference
-from judge.spec.model import Expect, Tolerance
+
+
+class Tolerance(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """How close a number must be: ``|got - expected| <= abs + rel * scale``.
+
+    ``scale`` is the larger of ``|expected|`` and the sum of the magnitudes of the terms
+    that produced it, so cancellation does not fail a correct float implementation.
+    """
+
+    rel: float = 1e-6
+    abs: float = 1e-9
+
+
+class Expect(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Written-down expected values for some nodes (the reference supplies the rest)."""
+
+    data: dict[str, float] = {}
+    grad: dict[str, float] = {}
 
 
 def close_enough(got: float, expected: float, scale: float, tolerance: Tolerance) -> bool:

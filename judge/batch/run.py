@@ -32,6 +32,7 @@ from judge.files import read_submission
 from judge.grading.grade import Options, grade
 from judge.grading.plan import Plan
 from judge.interrupt import interruptible
+from judge.properties.check import not_run
 from judge.report.gradebook import Entry, Gradebook
 from judge.results import Report, Status, TestResult, Verdict
 
@@ -228,8 +229,6 @@ def not_graded(path: Path, plan: Plan, message: str) -> Report:
         for case in plan.problem.cases
     )
     if plan.properties is not None:
-        from judge.properties.check import not_run
-
         tests += not_run(plan.properties, why)
     return Report(
         str(path), plan.problem.id, Status.ERROR, 0.0, plan.max_score, 0.0, tests, message

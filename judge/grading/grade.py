@@ -12,6 +12,7 @@ from judge.grading.cases import grade_case
 from judge.grading.places import place_lines
 from judge.grading.plan import Plan
 from judge.grading.session import Session
+from judge.properties.check import not_run, run_properties
 from judge.results import Report, Status, TestResult, Verdict, summarize
 from judge.sandbox import plan as sandbox_plan
 from judge.spec.model import Problem
@@ -117,8 +118,6 @@ def _run_hidden_last(
     graded = {i: grade_case(cases[i], problem, session, timeout) for i in shown}
     checks: list[TestResult] = []
     if plan.properties is not None:  # random graphs and stress checks
-        from judge.properties.check import run_properties
-
         methods = session.load.methods if session.load is not None else {}
         checks = list(run_properties(plan.properties, problem, session, timeout, methods, source))
     graded.update({i: grade_case(cases[i], problem, session, timeout) for i in hidden})
@@ -161,8 +160,6 @@ def describe_load_error(error: dict[str, Any], entry: str) -> str:
 def _properties_not_run(plan: Plan) -> tuple[TestResult, ...]:
     if plan.properties is None:
         return ()
-    from judge.properties.check import not_run
-
     return not_run(plan.properties, "not run: the submission could not be loaded")
 
 

@@ -7,13 +7,11 @@ reference engine, so a batch of a hundred submissions pays for it once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from judge.engine.evaluate import Reference, evaluate
+from judge.properties.prepare import PreparedProperties, prepare_properties
 from judge.spec.model import Case, Problem
-
-if TYPE_CHECKING:
-    from judge.properties.prepare import PreparedProperties
 
 
 @dataclass(frozen=True)
@@ -47,8 +45,6 @@ def prepare(problem: Problem, seed: int | None = None, examples: int | None = No
     cases = tuple(PreparedCase(case, evaluate(case.program)) for case in problem.cases)
     if problem.properties is None:
         return Plan(problem, cases)
-    from judge.properties.prepare import prepare_properties
-
     properties = prepare_properties(problem, problem.properties, seed, examples)
     extra = {"seed": properties.seed, "examples": properties.examples}
     return Plan(problem, cases, extra, properties)

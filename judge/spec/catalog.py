@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from judge.compare import close_enough
+from judge.engine.evaluate import evaluate
 from judge.errors import Location, SpecError, SpecErrors, UnknownProblem, UsageError
 from judge.spec import yamlnodes
 from judge.spec.loader import load_problem
@@ -120,9 +122,6 @@ def check_folder(folder: Path) -> list[Problem]:
 
 def check_expectations(problem: Problem) -> list[SpecError]:
     """Every written expectation that the reference engine disagrees with."""
-    from judge.compare import close_enough
-    from judge.engine.evaluate import evaluate
-
     text = Path(problem.path).read_text(encoding="utf-8")
     _, root = yamlnodes.parse(text, problem.path)
     errors = []

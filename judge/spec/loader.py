@@ -28,6 +28,7 @@ from judge.spec.model import (
     Properties,
     PropertiesSpec,
     StressSpec,
+    Tolerance,
 )
 
 
@@ -80,8 +81,6 @@ def _allowed_fields(keys: list[str | int]) -> list[str]:
         elif key == "expect":
             struct = Expect
         elif key == "tolerance":
-            from judge.spec.model import Tolerance
-
             struct = Tolerance
         elif key == "properties":
             struct = PropertiesSpec

@@ -6,6 +6,7 @@ from typing import Literal, get_args
 
 import msgspec
 
+from judge.compare import Expect, Tolerance  # the comparison's parameters, defined with it
 from judge.program.model import Program
 from judge.program.stress_checks import CHECKS
 
@@ -16,24 +17,6 @@ Difficulty = Literal["easy", "medium", "hard"]
 # problems' 5 s limit and twenty times what a correct submission takes on the largest.
 DEFAULT_BUDGET = 30.0
 MAX_FACTOR = 4.0  # a linear-time factor above it would let a quadratic engine pass
-
-
-class Tolerance(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """How close a number must be: ``|got - expected| <= abs + rel * scale``.
-
-    ``scale`` is the larger of ``|expected|`` and the sum of the magnitudes of the terms
-    that produced it, so cancellation does not fail a correct float implementation.
-    """
-
-    rel: float = 1e-6
-    abs: float = 1e-9
-
-
-class Expect(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Written-down expected values for some nodes (the reference supplies the rest)."""
-
-    data: dict[str, float] = {}
-    grad: dict[str, float] = {}
 
 
 class CaseSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
