@@ -2,31 +2,33 @@
 
 Each submission is graded by ``judge.grading.grade.grade`` exactly as ``judge run``
 would, in its own worker subprocess with its own deadlines, so a hang, crash or attack
-in one never touches another.  Submissions are spread over a pool of processes rather
-than threads: on Ctrl-C a process can be interrupted in the middle of ``grade``, which
-then unwinds through its session and kills the worker it was talking to; a thread
-cannot, and would leave a hung worker behind.  (Measured on 2 cores, threads and
-processes grade equally fast: the time goes to the workers.)
+in one never touches another.  A batch runs in three steps, each a value: a plan
+(``plan_batch``: what the cache holds, what cannot be read, what to grade, and which
+submissions are byte-identical twins of one graded), the grading (here one at a time,
+or over a pool of processes, ``judge.batch.pool``), and a ``Collector`` that owns the
+counts and the entries, caches each report as it comes and gives it to the twins.
 """
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
 import os
 import pickle
-import signal
-import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from judge.batch.cache import ResultCache, result_key
 from judge.batch.discover import Submission
+from judge.batch.outcome import (
+    Aborted,
+    Cancelled,
+    Graded,
+    JudgeFailed,
+    Outcome,
+    Unreadable,
+)
+from judge.batch.pool import Job, grade_in_pool
 from judge.errors import JudgeError, SubmissionError
 from judge.files import read_submission
 from judge.grading.grade import Options, grade
@@ -35,15 +37,6 @@ from judge.interrupt import interruptible
 from judge.properties.check import not_run
 from judge.report.gradebook import Entry, Gradebook
 from judge.results import Report, Status, TestResult, Verdict
-
-# A pool process that dies (the judge's own side killed, say by the OOM killer) breaks
-# the whole pool; what was unfinished is retried once in a fresh pool.
-ATTEMPTS = 2
-PARENT_POLL_S = 0.25  # how often a pool process checks that its batch is still alive
-# Seconds an interrupted pool process has to unwind (its session kills its worker within
-# about a second: every step has a deadline) before it is killed outright; its worker
-# then dies by its parent-death signal.  Ctrl-C to exit stays within 5 s.
-STOP_GRACE_S = 3.0
 
 OnDone = Callable[[Entry, bool], None]
 """Called in the calling thread as each submission is done: the entry, and whether it
@@ -76,19 +69,136 @@ def default_jobs() -> int:
 
 
 @dataclass(frozen=True)
-class _Todo:
-    index: int
-    submission: Submission
-    key: str | None
-    content: bytes | None = None  # read once: graded, hashed and copied as they are
+class Cached:
+    """A report the cache holds for a submission, named for it."""
+
+    report: Report
 
 
-# What grading one submission gives back across the process boundary: plain tuples, so
-# that no exception class has to survive pickling.
-#   ("report", Report) | ("unreadable", message) | ("abort", message, exit_code)
-#   | ("internal", message) | ("cancelled",)
-_Result = tuple[Any, ...]
-_FINISHED = ("report", "unreadable", "internal")  # results that end a submission's grading
+@dataclass(frozen=True)
+class BatchPlan:
+    """What a batch will do, decided before anything is graded.
+
+    ``known``: the submissions settled without grading, in order: from the cache, or
+    unreadable (a link, a FIFO, too big...).  ``work``: those to grade, each distinct
+    content once.  ``twins``: by cache key, the submissions whose bytes are those of
+    one in ``work``; they get its report, each in its own name.
+    """
+
+    known: tuple[tuple[Job, Cached | Unreadable], ...]
+    work: tuple[Job, ...]
+    twins: Mapping[str, tuple[Job, ...]]
+
+
+def plan_batch(
+    submissions: Sequence[Submission],
+    plan: Plan,
+    options: Options,
+    cache: ResultCache | None,
+    reuse: bool,
+) -> BatchPlan:
+    """Read each submission once and sort it: known (cached, unreadable), work, twin."""
+    known: list[tuple[Job, Cached | Unreadable]] = []
+    work: list[Job] = []
+    twins: dict[str, list[Job]] = {}
+    for index, submission in enumerate(submissions):
+        job, hit = _look_up(index, submission, plan, options, cache, reuse)
+        if hit is not None:
+            known.append((job, Cached(hit)))
+        elif job.submission.problem:  # found so, or refused when read
+            known.append((job, Unreadable(job.submission.problem)))
+        elif job.key is not None and job.key in twins:
+            twins[job.key].append(job)
+        else:
+            if job.key is not None:
+                twins[job.key] = []
+            work.append(job)
+    return BatchPlan(
+        tuple(known), tuple(work), {key: tuple(jobs) for key, jobs in twins.items() if jobs}
+    )
+
+
+class Collector:
+    """What a batch has finished, and its counts; the one place they change.
+
+    Each outcome delivered becomes an entry (a report graded is cached at once, so a
+    batch stopped at any moment resumes from it, and given to the waiting twins); an
+    outcome that stops the batch is raised: ``Cancelled`` as ``KeyboardInterrupt``,
+    ``Aborted`` as ``JudgeError``.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        twins: Mapping[str, tuple[Job, ...]],
+        cache: ResultCache | None,
+        on_done: OnDone | None,
+    ):
+        self.plan = plan
+        self.cache = cache
+        self.on_done = on_done
+        self.twins = dict(twins)  # each batch of twins given out once
+        self.entries: dict[int, Entry] = {}
+        self.graded = 0
+        self.cached = 0
+        self.internal_errors = 0
+        self.notes: list[str] = []
+
+    def note(self, text: str) -> None:
+        """Say something about the whole batch (once)."""
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def settle(self, job: Job, known: Cached | Unreadable) -> None:
+        """A submission settled by the plan."""
+        if isinstance(known, Cached):
+            self.cached += 1
+            self._finish(job.index, Entry(job.submission.name, known.report), cached=True)
+        else:
+            self.deliver(job, known)
+
+    def deliver(self, job: Job, outcome: Outcome) -> None:
+        """A submission's grading ended with ``outcome``."""
+        path = job.submission.path
+        if isinstance(outcome, Cancelled):
+            raise KeyboardInterrupt  # a pool process was interrupted: stop them all
+        if isinstance(outcome, Aborted):
+            error = JudgeError(outcome.message)
+            error.exit_code = outcome.exit_code
+            raise error
+        if isinstance(outcome, Graded):
+            report = outcome.report
+            self._store(job, report)
+        else:
+            if isinstance(outcome, JudgeFailed):
+                self.internal_errors += 1
+            report = not_graded(path, self.plan, outcome.message)
+        self.graded += 1
+        self._finish(job.index, Entry(job.submission.name, report), cached=False)
+        for twin in self.twins.pop(job.key, ()) if job.key is not None else ():
+            self.cached += 1
+            own_path = str(twin.submission.path)
+            message = report.message.replace(str(path), own_path)
+            own = replace(report, submission=own_path, message=message)
+            self._finish(twin.index, Entry(twin.submission.name, own), cached=True)
+
+    def gradebook(self) -> Gradebook:
+        """The entries finished, in the order the submissions were given."""
+        entries = tuple(self.entries[i] for i in sorted(self.entries))
+        return Gradebook(self.plan.problem.id, self.plan.max_score, entries)
+
+    def _store(self, job: Job, report: Report) -> None:
+        if self.cache is not None and job.key is not None:
+            try:
+                self.cache.put(job.key, report)
+            except OSError as problem:
+                if not any(n.startswith("results are not cached") for n in self.notes):
+                    self.note(f"results are not cached: {problem}")
+
+    def _finish(self, index: int, entry: Entry, *, cached: bool) -> None:
+        self.entries[index] = entry
+        if self.on_done is not None:
+            self.on_done(entry, cached)
 
 
 def grade_batch(
@@ -112,86 +222,37 @@ def grade_batch(
     """
     options = options or Options()
     started = time.monotonic()
-    entries: dict[int, Entry] = {}
-    counts = {"graded": 0, "cached": 0, "internal": 0}
-    notes: list[str] = []
-    # Byte-identical submissions (copies of the starter file, shared solutions) are
-    # graded once and get the same report, each in its own name.
-    twins: dict[str, list[_Todo]] = {}
-
-    def finish(index: int, entry: Entry, cached: bool) -> None:
-        entries[index] = entry
-        if on_done is not None:
-            on_done(entry, cached)
-
-    def deliver(item: _Todo, result: _Result) -> None:
-        submission = item.submission
-        kind = result[0]
-        if kind == "cancelled":
-            raise KeyboardInterrupt  # a pool process was interrupted: stop them all
-        if kind == "abort":
-            error = JudgeError(result[1])
-            error.exit_code = result[2]
-            raise error
-        if kind == "report":
-            report: Report = result[1]
-            if cache is not None and item.key is not None:
-                try:
-                    cache.put(item.key, report)
-                except OSError as problem:
-                    if not any(n.startswith("results are not cached") for n in notes):
-                        notes.append(f"results are not cached: {problem}")
-        elif kind == "unreadable":
-            report = not_graded(submission.path, plan, result[1])
-        else:
-            counts["internal"] += 1
-            report = not_graded(submission.path, plan, result[1])
-        counts["graded"] += 1
-        finish(item.index, Entry(submission.name, report), False)
-        for twin in twins.pop(item.key, []) if item.key is not None else []:
-            counts["cached"] += 1
-            path, own_path = str(submission.path), str(twin.submission.path)
-            message = report.message.replace(path, own_path)
-            own = replace(report, submission=own_path, message=message)
-            finish(twin.index, Entry(twin.submission.name, own), True)
-
+    collector: Collector | None = None
     interrupted = False
     with interruptible():
         try:
-            todo: list[_Todo] = []
-            for index, submission in enumerate(submissions):
-                item, hit = _look_up(index, submission, plan, options, cache, reuse)
-                if hit is not None:
-                    counts["cached"] += 1
-                    finish(index, Entry(submission.name, hit), True)
-                elif item.submission.problem:  # found so, or refused when read
-                    deliver(item, ("unreadable", item.submission.problem))
-                elif item.key is not None and item.key in twins:
-                    twins[item.key].append(item)
-                else:
-                    if item.key is not None:
-                        twins[item.key] = []
-                    todo.append(item)
-            workers = min(jobs or default_jobs(), len(todo))
-            if workers > 1 and not _picklable(plan, options, notes):
+            batch = plan_batch(submissions, plan, options, cache, reuse)
+            collector = Collector(plan, batch.twins, cache, on_done)
+            for job, known in batch.known:
+                collector.settle(job, known)
+            workers = min(jobs or default_jobs(), len(batch.work))
+            if workers > 1 and not _picklable(plan, options, collector):
                 workers = 1
             if workers <= 1:
-                for item in todo:
-                    deliver(item, _grade_one(item.submission.path, plan, options, item.content))
+                for job in batch.work:
+                    collector.deliver(
+                        job, _grade_one(job.submission.path, plan, options, job.content)
+                    )
             else:
-                _grade_in_pool(todo, plan, options, workers, deliver)
+                grade_in_pool(batch.work, plan, options, workers, _grade_one, collector.deliver)
         except KeyboardInterrupt:
             interrupted = True
-    book = Gradebook(plan.problem.id, plan.max_score, tuple(entries[i] for i in sorted(entries)))
+    if collector is None:  # interrupted while reading the submissions: nothing finished
+        collector = Collector(plan, {}, cache, on_done)
     return BatchResult(
-        book,
+        collector.gradebook(),
         len(submissions),
-        counts["graded"],
-        counts["cached"],
-        counts["internal"],
+        collector.graded,
+        collector.cached,
+        collector.internal_errors,
         interrupted,
         time.monotonic() - started,
-        tuple(notes),
+        tuple(collector.notes),
     )
 
 
@@ -202,20 +263,20 @@ def _look_up(
     options: Options,
     cache: ResultCache | None,
     reuse: bool,
-) -> tuple[_Todo, Report | None]:
+) -> tuple[Job, Report | None]:
     """The submission's key and its cached report, when there is one to use."""
     if submission.problem:
-        return _Todo(index, submission, None), None
+        return Job(index, submission, None), None
     try:
         content = read_submission(submission.path)
     except SubmissionError as error:  # a link, a FIFO, too big...: a row saying why
-        return _Todo(index, replace(submission, problem=str(error)), None), None
+        return Job(index, replace(submission, problem=str(error)), None), None
     key = result_key(content, plan, options)
     hit = cache.get(key) if cache is not None and reuse else None
     if hit is not None:
         # The same bytes may be another student's: the report names this one.
         hit = replace(hit, submission=str(submission.path))
-    return _Todo(index, submission, key, content), hit
+    return Job(index, submission, key, content), hit
 
 
 def not_graded(path: Path, plan: Plan, message: str) -> Report:
@@ -235,170 +296,30 @@ def not_graded(path: Path, plan: Plan, message: str) -> Report:
     )
 
 
-def _grade_one(path: Path, plan: Plan, options: Options, content: bytes | None) -> _Result:
+def _grade_one(path: Path, plan: Plan, options: Options, content: bytes | None) -> Outcome:
     """Grade one submission (``content``: its bytes, read once); every failure becomes
-    a value, except Ctrl-C."""
+    a value, except Ctrl-C.  Sent by name to the pool processes."""
     try:
-        return ("report", grade(path, plan, options, content))
+        return Graded(grade(path, plan, options, content))
     except SubmissionError as error:
-        return ("unreadable", str(error))
+        return Unreadable(str(error))
     except JudgeError as error:
-        return ("abort", str(error), error.exit_code)
+        return Aborted(str(error), error.exit_code)
     except Exception as error:
-        return (
-            "internal",
+        return JudgeFailed(
             f"internal error in the judge: {type(error).__name__}: {error}\n"
             f"This is a bug in judge; rerun with JUDGE_DEBUG=1 judge run {path} "
-            "for the traceback and report it.",
+            "for the traceback and report it."
         )
 
 
-def _picklable(plan: Plan, options: Options, notes: list[str]) -> bool:
+def _picklable(plan: Plan, options: Options, collector: Collector) -> bool:
     """Whether the plan can be sent to pool processes; if not, say so and grade here."""
     try:
         pickle.dumps((plan, options))
     except Exception as error:
-        notes.append(f"graded one at a time: the plan cannot be sent to other processes ({error})")
+        collector.note(
+            f"graded one at a time: the plan cannot be sent to other processes ({error})"
+        )
         return False
     return True
-
-
-# -- the pool ----------------------------------------------------------------------------
-# State of a pool process, set by its initializer.
-_pool: dict[str, Any] = {}
-
-
-def _pool_init(plan: Plan, options: Options, cancel: Any, parent: int) -> None:
-    _pool.update(plan=plan, options=options, cancel=cancel, busy=False, grading=False)
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-
-
-def _watch_parent(parent: int) -> None:
-    """Leave when the batch that started this process is gone (killed with SIGKILL, say).
-
-    Nothing else would tell: a pool process holds both ends of its queues, so it never
-    sees them close.  The grading under way is interrupted first, so that its session
-    kills its worker; then the process exits.
-    """
-    while os.getppid() == parent:
-        time.sleep(PARENT_POLL_S)
-    os.kill(os.getpid(), signal.SIGINT)  # handled in the main thread by _interrupt
-    deadline = time.monotonic() + 5.0
-    while _pool.get("grading") and time.monotonic() < deadline:
-        time.sleep(0.05)
-    os._exit(1)
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    """Interrupt grading once; ignore the signal while idle or already unwinding, so a
-    second Ctrl-C cannot cut short the killing of a worker."""
-    if _pool.get("busy"):
-        _pool["busy"] = False
-        raise KeyboardInterrupt
-
-
-def _pool_task(path: str, content: bytes | None) -> _Result:
-    if _pool["cancel"].is_set():
-        return ("cancelled",)
-    _pool["grading"] = _pool["busy"] = True
-    try:
-        return _grade_one(Path(path), _pool["plan"], _pool["options"], content)
-    except KeyboardInterrupt:
-        return ("cancelled",)
-    finally:
-        _pool["grading"] = _pool["busy"] = False
-
-
-def _grade_in_pool(
-    todo: list[_Todo],
-    plan: Plan,
-    options: Options,
-    workers: int,
-    deliver: Callable[[_Todo, _Result], None],
-) -> None:
-    """Grade ``todo`` over ``workers`` processes, delivering each result as it comes."""
-    context = multiprocessing.get_context("spawn")  # no fork: the caller may have threads
-    attempts = dict.fromkeys((item.index for item in todo), 0)
-    remaining = todo
-    while remaining:
-        cancel = context.Event()
-        executor = ProcessPoolExecutor(
-            min(workers, len(remaining)),
-            mp_context=context,
-            initializer=_pool_init,
-            initargs=(plan, options, cancel, os.getpid()),
-        )
-        broken: list[_Todo] = []
-        futures: dict[Future[_Result], _Todo] = {}
-        delivered: set[Future[_Result]] = set()
-        try:
-            for item in remaining:
-                path = str(item.submission.path)
-                futures[executor.submit(_pool_task, path, item.content)] = item
-            for future in as_completed(futures):
-                delivered.add(future)
-                item = futures[future]
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    broken.append(item)
-                    continue
-                deliver(item, result)
-        except BaseException:
-            _stop_pool(executor, cancel)
-            # What finished while the pool stopped is kept (and cached) all the same.
-            for item, result in _finished(futures, delivered):
-                deliver(item, result)
-            raise
-        finally:
-            executor.shutdown(wait=True, cancel_futures=True)
-        remaining = []
-        for item in broken:
-            attempts[item.index] += 1
-            if attempts[item.index] < ATTEMPTS:
-                remaining.append(item)
-            else:
-                deliver(
-                    item,
-                    (
-                        "internal",
-                        "internal error in the judge: its grading process died while "
-                        f"grading this submission, {ATTEMPTS} times; rerun it alone with "
-                        f"judge run {item.submission.path}",
-                    ),
-                )
-
-
-def _finished(
-    futures: dict[Future[_Result], _Todo], delivered: set[Future[_Result]]
-) -> list[tuple[_Todo, _Result]]:
-    """The submissions whose grading ended but was not delivered yet, with the result."""
-    ended = []
-    for future, item in futures.items():
-        if future in delivered or not future.done() or future.cancelled():
-            continue
-        if future.exception() is None and future.result()[0] in _FINISHED:
-            ended.append((item, future.result()))
-    return ended
-
-
-def _stop_pool(executor: ProcessPoolExecutor, cancel: Any) -> None:
-    """Stop a pool within ``STOP_GRACE_S`` and a moment: nothing new starts, whatever is
-    grading is interrupted (its worker killed as its session unwinds), and a pool
-    process still there after the grace is killed."""
-    cancel.set()
-    children = multiprocessing.active_children()
-    for child in children:
-        if child.pid is not None:  # never 0: that would signal our own process group
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(child.pid, signal.SIGINT)
-    executor.shutdown(wait=False, cancel_futures=True)
-    deadline = time.monotonic() + STOP_GRACE_S
-    for child in children:
-        child.join(max(deadline - time.monotonic(), 0))
-    for child in children:
-        if child.is_alive():
-            child.kill()
-            child.join(1.0)
