@@ -49,13 +49,13 @@ def main() -> None:
     cache = tempfile.mkdtemp(prefix="judge-bench-cache-")
     os.environ["JUDGE_CACHE_DIR"] = cache
 
+    import judge
     from judge.grading.session import Session
     from judge.properties.check import Context, check_random, check_stress
     from judge.properties.corpus import generate
     from judge.properties.prepare import prepare_properties, shape_of
-    from judge.spec.catalog import Catalog
 
-    problem = Catalog.with_extra([]).get(args.problem)
+    problem = judge.problem(args.problem)
     if problem.properties is None:
         raise SystemExit(f"{args.problem} has no properties: section")
     properties = problem.properties

@@ -96,10 +96,10 @@ def median_call(call: Callable[[], object], runs: int) -> float:
 
 def programs_of_a_run() -> list[dict[str, Any]]:
     """Every graph ``judge run -p basic-autograd`` runs: cases, random and stress graphs."""
+    import judge
     from judge.grading.plan import prepare
-    from judge.spec.catalog import Catalog
 
-    plan = prepare(Catalog.with_extra([]).get(PROBLEM))
+    plan = prepare(judge.problem(PROBLEM))
     programs = [case.case.program.to_wire() for case in plan.cases]
     if plan.properties is not None:
         programs += [graph.wire for graph in plan.properties.graphs]
@@ -427,12 +427,12 @@ def main() -> None:
 def phase_costs(runs: int) -> list[tuple[str, float]]:
     """Worker start-up, the random graphs per graph, and each stress check, measured
     in this process with the judge's own code (as bench/properties.py does)."""
+    import judge
     from judge.grading.session import DEFAULT_LIMITS, Session
     from judge.properties.check import Context, check_random, check_stress
     from judge.properties.prepare import prepare_properties
     from judge.runner.process import WorkerProcess
     from judge.sandbox import plan
-    from judge.spec.catalog import Catalog
 
     sandbox = plan("auto")
 
@@ -443,7 +443,7 @@ def phase_costs(runs: int) -> list[tuple[str, float]]:
         worker.close()
 
     rows = [("worker start-up (launch, sandbox, load, close)", median_call(start_and_close, runs))]
-    problem = Catalog.with_extra([]).get(PROBLEM)
+    problem = judge.problem(PROBLEM)
     assert problem.properties is not None
     prepared = prepare_properties(problem, problem.properties)
     with Session(PASSING, problem.entry, {}, float("inf"), sandbox) as session:
