@@ -13,13 +13,9 @@ from __future__ import annotations
 
 import importlib
 
+from judge.version import DISTRIBUTION, __version__
+
 TYPE_CHECKING = False  # not typing's: importing typing would double import judge's cost
-
-__version__ = "0.1.0"
-
-# The name pip installs it by ("judge" on PyPI is an unrelated package); the command and
-# the import package are ``judge``.  pyproject.toml's name must match (tests check it).
-DISTRIBUTION = "micrograd-judge"
 
 # Each public name and the module it lives in.
 _PUBLIC = {

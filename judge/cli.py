@@ -17,11 +17,11 @@ from typing import Any, TypeVar
 
 import click
 
-from judge import DISTRIBUTION, __version__
 from judge.errors import JudgeError
 from judge.interrupt import interruptible
 from judge.report.audience import AUDIENCES
 from judge.report.escape import terminal, terminal_line
+from judge.version import DISTRIBUTION, __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 

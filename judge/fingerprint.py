@@ -17,7 +17,7 @@ import hashlib
 import importlib.util
 from pathlib import Path
 
-from judge import __version__
+from judge.version import __version__
 
 PACKAGE = Path(__file__).resolve().parent
 

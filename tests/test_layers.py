@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "judge"
 
 # Bottom first.  A unit is a package under judge/ or a module directly in it; "judge"
-# is judge/__init__.py itself (the version, read by the caches).  Units in one layer may
-# not import each other.
+# is judge/__init__.py itself: the public API's names, imported lazily from judge.api
+# (so it sits on top).  Units in one layer may not import each other.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "interrupt", "judge"),
+    ("errors", "interrupt", "version"),
     ("files", "cachedir", "fingerprint", "sandbox", "submission"),
     ("program", "results"),
     ("runner",),
@@ -35,8 +35,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("report", "deploy"),
     ("batch",),
     ("similarity", "ci"),
+    ("api",),
     ("cli",),
-    ("__main__",),
+    ("__main__", "judge"),
 )
 
 Edge = tuple[str, str, str]  # (importing unit, imported unit, "file:line imports name")

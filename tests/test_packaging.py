@@ -37,7 +37,7 @@ def test_the_distribution_is_named_in_one_place_and_the_extras_use_it() -> None:
     project = PYPROJECT["project"]
     assert project["name"] == DISTRIBUTION
     assert "version" in project["dynamic"]
-    assert PYPROJECT["tool"]["hatch"]["version"]["path"] == "judge/__init__.py"
+    assert PYPROJECT["tool"]["hatch"]["version"]["path"] == "judge/version.py"
     assert project["scripts"] == {"judge": "judge.cli:main"}
     assert f"{DISTRIBUTION}[test,release]" in project["optional-dependencies"]["dev"]
     # The README tells people to install the distribution, never the other "judge".

@@ -30,9 +30,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from judge import DISTRIBUTION, __version__
 from judge.errors import SubmissionError, UsageError
 from judge.spec.model import Problem
+from judge.version import DISTRIBUTION, __version__
 
 # The file a student submits, unless the build names another: what ``judge init`` writes.
 DEFAULT_FILENAME = "value.py"
