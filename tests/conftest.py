@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.samples import GOOD_VALUE, MINI_SPEC, ROOT
-
-__all__ = ["GOOD_VALUE", "MINI_SPEC", "ROOT"]  # for modules that still import them from here
+from tests.samples import GOOD_VALUE, MINI_SPEC
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -31,7 +31,7 @@ from judge.similarity.tokens import tokens, units
 from judge.similarity.winnow import WINDOW, K, kgram_hashes, winnow
 from judge.spec.catalog import Catalog
 from judge.submission.source import Source
-from tests.conftest import ROOT
+from tests.samples import ROOT
 from tests.similarity_copies import disguise
 
 CORRECT = ROOT / "tests" / "corpus" / "correct"

@@ -37,7 +37,7 @@ from judge.spec.catalog import Catalog
 from judge.spec.loader import load_problem
 from judge.spec.model import DEFAULT_BUDGET, Problem, StressSpec
 from judge.verdicts import NOT_RUN_BUDGET
-from tests.conftest import MINI_SPEC
+from tests.samples import MINI_SPEC
 
 CHEATS = Path(__file__).resolve().parent / "cheats"
 CORPUS = Path(__file__).resolve().parent / "corpus" / "correct"
