@@ -70,7 +70,10 @@ def load(path: Path) -> Iterator[SimpleNamespace]:
             module = importlib.import_module("micrograd.nn")
         else:
             raise FileNotFoundError(f"{path}: no nn.py nor micrograd/nn.py")
-        yield SimpleNamespace(**{name: getattr(module, name) for name in network_names()})
+        # A name the network lacks is left out: a problem that needs it fails on it.
+        yield SimpleNamespace(
+            **{name: getattr(module, name) for name in network_names() if hasattr(module, name)}
+        )
     finally:
         sys.path[:] = saved_path
         for name in set(sys.modules) - before:

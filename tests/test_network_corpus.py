@@ -88,3 +88,23 @@ def test_network_gets_its_expected_verdicts(name: str, reference) -> None:
                 assert wrong, f"{name} should fail {problem} but agrees with the reference"
             else:
                 assert wrong == [], f"{name} should pass {problem}: {wrong[:3]}"
+
+
+# The example submissions of submissions/networks: each passes the problem it is for
+# (neuron.py defines no Layer or MLP, so it passes only the neuron problem).
+EXAMPLES = {
+    "neuron.py": ("neuron",),
+    "mlp.py": network_driver.PROBLEMS,
+    "mlp-training": network_driver.PROBLEMS,
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_example_submissions_pass_their_problems(name: str, reference) -> None:
+    folder = Path(__file__).parent.parent / "submissions" / "networks"
+    assert sorted(EXAMPLES) == sorted(p.name for p in folder.iterdir() if p.name != "__pycache__")
+    with network_driver.load(folder / name) as ns:
+        for problem in network_driver.PROBLEMS:
+            got = network_driver.observe(problem, ns)
+            wrong = network_driver.disagreements(reference[problem], got)
+            assert (wrong == []) == (problem in EXAMPLES[name]), (problem, wrong[:3])
