@@ -22,11 +22,11 @@ from judge import results
 from judge.cli import cli
 from judge.engine.reference import Value
 from judge.errors import SpecError
+from judge.fingerprint import code_fingerprint
 from judge.grading.grade import Options, grade
 from judge.grading.plan import Plan, prepare
 from judge.grading.session import Session
 from judge.properties.check import Context, check_stress
-from judge.properties.corpus import fingerprint
 from judge.properties.runners import EngineRunner
 from judge.properties.stress import TIMES_REFERENCE, StressGraph, build
 from judge.report import markdown, text
@@ -94,7 +94,7 @@ class Timed(EngineRunner):
 
 @pytest.fixture(scope="module")
 def linear_graph() -> StressGraph:
-    graph = build(StressSpec("linear-time", points=1, size=4000), fingerprint())
+    graph = build(StressSpec("linear-time", points=1, size=4000), code_fingerprint())
     assert graph.small is not None and graph.small_nodes * 4 < graph.nodes
     # The reference's growth, measured here, counts only where it is above n ** 1.5; its
     # time caps the full graph's at 3 * 2.0 s.
@@ -219,7 +219,7 @@ def test_the_kernels_count_is_the_measure_whatever_the_worker_claims(
     )
     submission = tmp_path / "scaled.py"
     submission.write_text(forging + CORRECT.read_text(encoding="utf-8"), encoding="utf-8")
-    graph = build(StressSpec("linear-time", points=1, size=40_000), fingerprint())
+    graph = build(StressSpec("linear-time", points=1, size=40_000), code_fingerprint())
     with Session(submission, "Value", {}, math.inf) as session:
         assert session.start(30.0).error is None
         pids = session.worker_pids
