@@ -53,6 +53,8 @@ def test_the_release_workflow_builds_checks_and_publishes_by_trusted_publishing(
     build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
     runs = " ".join(step.get("run", "") for step in build["steps"])
     assert "python -m build" in runs and "twine check --strict" in runs
+    # The tag is checked against the file hatch takes the version from.
+    assert f"open('{PYPROJECT['tool']['hatch']['version']['path']}')" in runs
     assert publish["needs"] == "build"
     assert publish["permissions"] == {"id-token": "write"}  # OIDC: no stored API token
     assert publish["environment"]["name"] == "pypi"
