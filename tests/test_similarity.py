@@ -345,12 +345,6 @@ def test_notebook_lines_are_named_by_cell(tmp_path: Path) -> None:
 # --- judge grade --similar ----------------------------------------------------------
 
 
-@pytest.fixture()
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JUDGE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-
-
 @pytest.mark.usefixtures("private_cache")
 def test_grade_similar_adds_a_section_to_text_and_json(classroom: Path, tmp_path: Path) -> None:
     options = ("--examples", 5, "-j", 2)
