@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from judge.program.ops import OPS
-from judge.results import Verdict
+from judge.results import Returned, Verdict
 from judge.runner.outcome import Kind, Outcome
 
 # The messages of tests the submission's time budget left unrun, or stopped (see
@@ -93,7 +93,8 @@ def exception_line(details: dict[str, Any]) -> int | None:
 
 
 def judge_outcome(outcome: Outcome, timeout: float) -> tuple[Verdict, str, dict[str, Any]]:
-    """Verdict, message and extra report fields for an outcome that is not ``OK``."""
+    """Verdict, message and the optional fields of its ``TestResult`` (``line``,
+    ``returned``, ``missing``) for an outcome that is not ``OK``."""
     kind, details = outcome.kind, outcome.details
     extra: dict[str, Any] = {}
     if kind is Kind.RAISED:
@@ -102,13 +103,14 @@ def judge_outcome(outcome: Outcome, timeout: float) -> tuple[Verdict, str, dict[
         if line is not None:
             extra["line"] = line
         if isinstance(details.get("returned"), dict):
-            extra["returned"] = details["returned"]
+            returned = details["returned"]
+            extra["returned"] = Returned(str(returned.get("op")), str(returned.get("what", "")))
     elif kind is Kind.MISSING:
         missing = [OPS[op].description for op in details.get("ops", [])]
         methods = ", ".join(OPS[op].method for op in details.get("ops", []))
         message = f"your Value does not implement {'; '.join(missing)}: define {methods}"
         message += did_you_mean(details)
-        extra["missing"] = list(details.get("ops", []))
+        extra["missing"] = tuple(details.get("ops", []))
     elif kind is Kind.TIMEOUT:
         limit = details.get("limit_s", timeout)
         if details.get("overall"):

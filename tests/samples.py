@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
+
+from judge.results import TestResult, Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -152,3 +155,29 @@ def leftover_processes(folder: Path, wait: float = 2.0) -> list[int]:
         if not found or time.monotonic() > deadline:
             return found
         time.sleep(0.05)
+
+
+def result(
+    name: str,
+    kind: str,
+    status: Verdict,
+    score: float,
+    max_score: float,
+    hidden: bool,
+    message: str = "",
+    output: str = "",
+    **fields: Any,
+) -> TestResult:
+    """A TestResult written in the order of the format tests' tables (TestResult itself
+    takes keywords only); ``fields``: its optional ones (``line``, ``diagnosis``...)."""
+    return TestResult(
+        name=name,
+        kind=kind,
+        status=status,
+        score=score,
+        max_score=max_score,
+        hidden=hidden,
+        message=message,
+        output=output,
+        **fields,
+    )

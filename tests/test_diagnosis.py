@@ -92,7 +92,7 @@ def test_corpus_mistake_is_diagnosed(
             context = Context(problem, session, 10.0, load.methods, path.read_text())
             result = check_random(prepared, context)
             assert result.status in (Verdict.FAILED, Verdict.ERROR, Verdict.FLAKY)
-            example, diagnosis = result.extra["counterexample"], result.extra["diagnosis"]
+            example, diagnosis = result.to_dict()["counterexample"], result.to_dict()["diagnosis"]
             where = f"seed {prepared.seed}:\n{example['code']}{diagnosis}"
             assert example["nodes"] <= HANDFUL, where
             assert diagnosis["op"] in ops, where
@@ -111,7 +111,7 @@ def test_line_of_the_faulty_method(problem: Problem, corpora: list[PreparedPrope
         result = check_random(
             corpora[0], Context(problem, session, 10.0, load.methods, path.read_text())
         )
-    assert result.extra["line"] == relu_line
+    assert result.to_dict()["line"] == relu_line
 
 
 # -- the whole run: JSON contract, text, determinism ----------------------------------------
@@ -257,7 +257,7 @@ def test_a_flaky_submission_is_reported_as_flaky(tmp_path: Path) -> None:
         )
     assert result.status is Verdict.FLAKY
     assert result.message.startswith("different answers on two runs of the same graph")
-    assert "counterexample" in result.extra
+    assert result.counterexample is not None
 
 
 def test_an_exception_in_a_backward_step_is_located(tmp_path: Path) -> None:
@@ -272,10 +272,10 @@ def test_an_exception_in_a_backward_step_is_located(tmp_path: Path) -> None:
         )
     assert result.status is Verdict.ERROR
     assert result.message.startswith("ZeroDivisionError")
-    diagnosis = result.extra["diagnosis"]
+    diagnosis = result.to_dict()["diagnosis"]
     assert (diagnosis["op"], diagnosis["phase"]) == ("relu", "backward")
     relu_line = 1 + source.splitlines().index("    def relu(self):")
-    assert result.extra["line"] == relu_line
+    assert result.to_dict()["line"] == relu_line
 
 
 def test_localisation_on_hand_written_graphs() -> None:
@@ -349,4 +349,6 @@ def test_stress_checks_count_where_the_problem_says_so(tmp_path: Path) -> None:
     walker.write_text(PATH_WALKER)
     paths = next(t for t in grade(walker, plan).tests if t.name.startswith("stress: many paths"))
     assert paths.status in (Verdict.FAILED, Verdict.TIMEOUT), paths.message
-    assert paths.extra["counterexample"]["code"].startswith("v = Value(1.0)\nfor _ in range(18):")
+    assert paths.to_dict()["counterexample"]["code"].startswith(
+        "v = Value(1.0)\nfor _ in range(18):"
+    )

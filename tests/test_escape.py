@@ -24,8 +24,8 @@ from judge.report.formats import GRADEBOOK_FORMATS, REPORT_FORMATS, render_grade
 from judge.report.gradebook import Entry, Gradebook
 from judge.report.roster import Roster, Student
 from judge.results import Report, Verdict, summarize
-from judge.results import TestResult as Result
 from tests.samples import FORMULAS, GOOD_VALUE, ROSTER_NAMES
+from tests.samples import result as Result
 
 # Every character that must never reach any output raw, with why.
 UNSAFE = {
@@ -158,7 +158,7 @@ def hostile_report(name: str) -> Report:
             False,
             f"ValueError: {ATTACK}",
             f"printed {ATTACK}\n",
-            extra={"line": 3},
+            line=3,
         ),
         Result(
             "secret", "case", Verdict.FAILED, 0.0, 1.0, True, f"hidden {ATTACK}", topic="a topic"

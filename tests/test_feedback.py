@@ -70,8 +70,8 @@ def test_a_wrong_return_value_is_named(
         assert test.message.startswith(expected), test.message
         assert "AttributeError" not in test.message and "NoneType" not in test.message
     random = next(t for t in report.tests if t.name == "random graphs")
-    assert random.extra["diagnosis"]["op"] == "relu"
-    assert random.extra["line"] == line
+    assert random.diagnosis.op == "relu"
+    assert random.line == line
 
 
 def test_an_op_that_changes_an_operand_and_returns_it_is_named(
@@ -90,7 +90,7 @@ def test_an_op_that_changes_an_operand_and_returns_it_is_named(
     random = next(t for t in report.tests if t.name == "random graphs")
     assert random.status is Verdict.ERROR
     assert random.message.startswith(f"`__add__` returned self, changed in place (line {line})")
-    assert random.extra["diagnosis"]["op"] == "add"
+    assert random.diagnosis.op == "add"
 
 
 def test_an_operand_returned_unchanged_is_judged_by_its_numbers(
@@ -122,14 +122,14 @@ def test_a_timeout_says_which_line_was_running(basic_plan: Plan, tmp_path: Path)
     # of a second, are told where they were too unless the machine is too busy to
     # answer within the margin: then they say nothing, never a wrong line.
     first = timeouts[0]
-    assert first.extra.get("line") in (line, line + 1), first
-    assert f"it was running line {first.extra['line']} of your file: " in first.message
+    assert first.line in (line, line + 1), first
+    assert f"it was running line {first.line} of your file: " in first.message
     for test in timeouts[1:]:
-        assert test.extra.get("line") in (None, line, line + 1), test
+        assert test.line in (None, line, line + 1), test
     random = next(t for t in report.tests if t.name == "random graphs")
-    if "line" in random.extra:
-        assert random.extra["line"] in (line, line + 1)
-        assert random.extra["diagnosis"]["op"] == "backward"
+    if random.line is not None:
+        assert random.line in (line, line + 1)
+        assert random.diagnosis.op == "backward"
 
 
 def test_a_misspelt_method_gets_did_you_mean(basic_plan: Plan, tmp_path: Path) -> None:
@@ -200,7 +200,7 @@ def test_a_student_is_told_no_more_of_hidden_tests_in_the_cause(
                 status=Verdict.ERROR,
                 score=0.0,
                 message="SecretError: 3.25 1.5 (hidden values)",
-                extra={"line": 7},
+                line=7,
             )
             if t.hidden
             else t
@@ -238,7 +238,7 @@ def test_an_order_dependent_mistake_is_told_as_a_mistake_not_as_flaky(
     report = grade(ROOT / "tests" / "corpus" / "wrong" / f"{name}.py", basic_plan)
     random = next(t for t in report.tests if t.name == "random graphs")
     assert random.status is Verdict.FAILED, random.message
-    assert random.extra["diagnosis"]["mistake"] == mistake
+    assert random.diagnosis.mistake == mistake
     assert "change from one run to the next because of this mistake" in random.message
 
 

@@ -24,8 +24,8 @@ from judge.report import csv_format, github, gradescope, junit, markdown
 from judge.report.formats import GRADEBOOK_FORMATS, REPORT_FORMATS, render_gradebook, render_report
 from judge.report.gradebook import Entry, Gradebook
 from judge.report.roster import Roster, Student
-from judge.results import Report, Status, Verdict, summarize
-from judge.results import TestResult as Result
+from judge.results import Counterexample, Diagnosis, Report, Status, Verdict, summarize
+from tests.samples import result as Result
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = bool(os.environ.get("JUDGE_UPDATE_GOLDEN"))
@@ -80,7 +80,7 @@ def failing_report() -> Report:
             False,
             "TypeError: unsupported operand type(s) for +: 'int' and 'Value'\n"
             "  at line 12 of your file: return self + other",
-            extra={"line": 12},
+            line=12,
         ),
         Result(
             "a deep chain",
@@ -100,17 +100,15 @@ def failing_report() -> Report:
             0.0,
             False,
             "advisory: grad of b is 2.0, expected 1.0\x00\x1b[31m",
-            extra={
-                "line": 7,
-                "seed": 42,
-                "counterexample": {"code": "a = Value(1.0)\nb = a + a\nb.backward()\n", "nodes": 2},
-                "diagnosis": {
-                    "op": "add",
-                    "phase": "backward",
-                    "node": "b",
-                    "hint": "a value added to itself gets its gradient twice; accumulate with +=",
-                },
-            },
+            line=7,
+            seed=42,
+            counterexample=Counterexample("a = Value(1.0)\nb = a + a\nb.backward()\n", 2),
+            diagnosis=Diagnosis(
+                "add",
+                "backward",
+                "b",
+                "a value added to itself gets its gradient twice; accumulate with +=",
+            ),
         ),
     ]
     return summarize("students/carol_smith.py", "mini", tests, MAX_SCORE, 5.25, {"seed": 42})
@@ -215,7 +213,7 @@ def test_report_round_trips_through_its_dict(which: str) -> None:
     report = REPORTS[which]()
     again = Report.from_dict(json.loads(json.dumps(report.to_dict())))
     assert again.to_dict() == report.to_dict()
-    assert again.tests[-1].extra == report.tests[-1].extra
+    assert again.tests == report.tests  # the typed fields too, not only their JSON
 
 
 def test_from_dict_refuses_another_schema() -> None:
@@ -447,11 +445,9 @@ def _property_failure(hidden: bool) -> Report:
         4.0,
         hidden,
         "wrong gradients on 71 of 200 random graphs",
-        extra={
-            "line": 28,
-            "counterexample": {"code": "a = Value(1.0)\nb = Value(-1.0)\nc = a * b\n"},
-            "diagnosis": {"op": "mul", "phase": "backward", "node": "c", "hint": "slopes swapped"},
-        },
+        line=28,
+        counterexample=Counterexample("a = Value(1.0)\nb = Value(-1.0)\nc = a * b\n", 3),
+        diagnosis=Diagnosis("mul", "backward", "c", "slopes swapped"),
     )
     return summarize("s.py", "mini", [test], 4.0, 0.1)
 

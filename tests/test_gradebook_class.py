@@ -12,6 +12,7 @@ import io
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -25,9 +26,10 @@ from judge.report.analytics import analyse
 from judge.report.formats import render_gradebook
 from judge.report.gradebook import Entry, Gradebook
 from judge.report.roster import Roster, Student
-from judge.results import Report, Status, Verdict, summarize
+from judge.results import Diagnosis, Report, Status, Verdict, summarize
 from judge.results import TestResult as Result_
 from tests.samples import FORMULAS, GOOD_VALUE, MINI_SPEC, ROSTER_NAMES, WRONG_VALUE, touch
+from tests.samples import result as make_result
 
 # What Canvas's gradebook import reads before the assignment columns: its export's layout
 # (an institution's guide to it: https://teaching.resources.osu.edu/toolsets/carmencanvas/
@@ -36,20 +38,18 @@ CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
 
 # -- a class built by hand ---------------------------------------------------------------
-def _test(name: str, passed: bool, points: float = 1.0, **extra: object) -> Result_:
+def _test(name: str, passed: bool, points: float = 1.0, **fields: Any) -> Result_:
     verdict = Verdict.PASSED if passed else Verdict.FAILED
-    return Result_(
-        name, "case", verdict, points if passed else 0.0, points, False, extra=dict(extra)
-    )
+    return make_result(name, "case", verdict, points if passed else 0.0, points, False, **fields)
 
 
-def _hidden(name: str, passed: bool, **extra: object) -> Result_:
+def _hidden(name: str, passed: bool, **fields: Any) -> Result_:
     verdict = Verdict.PASSED if passed else Verdict.FAILED
-    return Result_(name, "property", verdict, float(passed), 1.0, True, extra=dict(extra))
+    return make_result(name, "property", verdict, float(passed), 1.0, True, **fields)
 
 
-ASSIGNED = {"op": "add", "phase": "backward", "node": "b", "hint": "h", "mistake": "grad-assigned"}
-MUL_WRONG = {"op": "mul", "phase": "backward", "node": "c", "hint": "h"}
+ASSIGNED = Diagnosis("add", "backward", "b", "h", "grad-assigned")
+MUL_WRONG = Diagnosis("mul", "backward", "c", "h")
 
 
 def _report(name: str, *tests: Result_) -> Report:
@@ -66,7 +66,8 @@ def klass() -> Gradebook:
         4.0,
         0.0,
         tuple(
-            Result_(n, "case", Verdict.ERROR, 0.0, p, False) for n, p in (("add", 1), ("twice", 2))
+            make_result(n, "case", Verdict.ERROR, 0.0, p, False)
+            for n, p in (("add", 1), ("twice", 2))
         ),
         "syntax error",
     )

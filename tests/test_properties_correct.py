@@ -65,5 +65,5 @@ def test_correct_implementation_passes_every_seed(
             result = check_random(prepared, context)
             assert result.status is Verdict.PASSED, (
                 f"seed {prepared.seed}: {result.message}\n"
-                f"{result.extra.get('counterexample', {}).get('code', '')}"
+                f"{result.counterexample.code if result.counterexample else ''}"
             )

@@ -285,7 +285,14 @@ def not_graded(path: Path, plan: Plan, message: str) -> Report:
     why = "not run: the submission could not be graded"
     tests = tuple(
         TestResult(
-            case.name, "case", Verdict.ERROR, 0.0, case.points, case.hidden, why, topic=case.topic
+            name=case.name,
+            kind="case",
+            status=Verdict.ERROR,
+            score=0.0,
+            max_score=case.points,
+            hidden=case.hidden,
+            message=why,
+            topic=case.topic,
         )
         for case in plan.problem.cases
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
 from judge.compare import Mismatch, compare
 from judge.grading.plan import PreparedCase
@@ -22,19 +23,19 @@ def grade_case(
     case = prepared.case
     outcome = session.run(case.program, timeout)
 
-    def result(status: Verdict, message: str, **extra: object) -> TestResult:
+    def result(status: Verdict, message: str, **fields: Any) -> TestResult:
         score = case.points if status is Verdict.PASSED else 0.0
         return TestResult(
-            case.name,
-            "case",
-            status,
-            score,
-            case.points,
-            case.hidden,
-            message,
-            outcome.output,
-            dict(extra),
-            case.topic,
+            name=case.name,
+            kind="case",
+            status=status,
+            score=score,
+            max_score=case.points,
+            hidden=case.hidden,
+            message=message,
+            output=outcome.output,
+            topic=case.topic,
+            **fields,
         )
 
     if outcome.kind is not Kind.OK:

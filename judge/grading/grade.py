@@ -177,13 +177,13 @@ def _not_loaded(
     forbidden = error.get("kind") == "forbidden"
     tests = tuple(
         TestResult(
-            case.name,
-            "case",
-            Verdict.FORBIDDEN if forbidden else Verdict.ERROR,
-            0.0,
-            case.points,
-            case.hidden,
-            "not run: the submission could not be loaded",
+            name=case.name,
+            kind="case",
+            status=Verdict.FORBIDDEN if forbidden else Verdict.ERROR,
+            score=0.0,
+            max_score=case.points,
+            hidden=case.hidden,
+            message="not run: the submission could not be loaded",
             topic=case.topic,
         )
         for case in problem.cases

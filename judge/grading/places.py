@@ -35,21 +35,26 @@ def place_lines(report: Report, source: Source) -> Report:
 
 
 def _test_placed(test: TestResult, source: Source) -> TestResult:
-    return replace(test, message=_text(test.message, source), extra=_extra(test.extra, source))
+    """``test`` with its ``line`` in the cell and the ``cell``, and its message's and
+    diagnosis's words renamed too."""
+    placed = replace(test, message=_text(test.message, source))
+    if test.line is not None:
+        cell, line = source.locate(test.line)
+        placed = replace(placed, line=line, cell=cell if cell is not None else test.cell)
+    if test.diagnosis is not None:
+        hint = _text(test.diagnosis.hint, source)
+        placed = replace(placed, diagnosis=replace(test.diagnosis, hint=hint))
+    return placed
 
 
 def _extra(extra: dict[str, Any], source: Source) -> dict[str, Any]:
-    """``extra`` with its ``line`` in the cell and the ``cell``, and the diagnosis's
-    words renamed too."""
+    """The report's ``extra`` with its ``line`` in the cell and the ``cell``."""
     placed = dict(extra)
     line = extra.get("line")
     if type(line) is int:
         cell, placed["line"] = source.locate(line)
         if cell is not None:
             placed["cell"] = cell
-    diagnosis = extra.get("diagnosis")
-    if isinstance(diagnosis, dict) and isinstance(diagnosis.get("hint"), str):
-        placed["diagnosis"] = {**diagnosis, "hint": _text(diagnosis["hint"], source)}
     return placed
 
 

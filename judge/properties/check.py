@@ -28,7 +28,7 @@ from judge.properties.shrink import Attempt
 from judge.properties.snippet import render
 from judge.properties.stages import NO_EXPECT, Context, CorpusRun, flaky, run_corpus
 from judge.properties.stress import TIMES_REFERENCE, StressGraph
-from judge.results import TestResult, Verdict
+from judge.results import Counterexample, TestResult, Verdict
 from judge.runner.outcome import Kind, Outcome
 from judge.spec.model import Problem
 from judge.verdicts import describe_exception, judge_outcome
@@ -63,11 +63,20 @@ def run_properties(
 
 
 def _result(
-    name: str, kind: str, verdict: Verdict, points: float, message: str = "", **extra: Any
+    name: str, kind: str, verdict: Verdict, points: float, message: str = "", **fields: Any
 ) -> TestResult:
-    output = str(extra.pop("output", ""))
+    """A property check's result (never hidden); ``fields``: TestResult's optional ones."""
     score = points if verdict is Verdict.PASSED else 0.0
-    return TestResult(name, kind, verdict, score, points, False, message, output, extra)
+    return TestResult(
+        name=name,
+        kind=kind,
+        status=verdict,
+        score=score,
+        max_score=points,
+        hidden=False,
+        message=message,
+        **fields,
+    )
 
 
 def check_random(prepared: PreparedProperties, context: Context) -> TestResult:
@@ -97,7 +106,7 @@ def _explained(
     where = f"{len(run.failures)} of {run.ran} random graphs (seed {seed})"
     extra: dict[str, Any] = {"counterexample": counterexample(small, context.problem.entry)}
     if diagnosis is not None:
-        extra["diagnosis"] = diagnosis.to_dict()
+        extra["diagnosis"] = diagnosis
     if explanation.line is not None:
         extra["line"] = explanation.line
     verdict, message = _verdict(small, where, context)
@@ -174,7 +183,7 @@ def _verdict(small: Attempt, where: str, context: Context) -> tuple[Verdict, str
     return verdict, f"{message}; on {where}"
 
 
-def counterexample(attempt: Attempt, entry: str) -> dict[str, Any]:
+def counterexample(attempt: Attempt, entry: str) -> Counterexample:
     """The graph as a runnable snippet with what differs, for the report."""
     outcome = attempt.outcome
     comments: list[str] = []
@@ -200,12 +209,8 @@ def counterexample(attempt: Attempt, entry: str) -> dict[str, Any]:
     else:
         comments.append(f"ends with: {outcome.kind.value}")
         got["outcome"] = outcome.kind.value
-    return {
-        "code": render(attempt.program, entry, comments),
-        "nodes": len(attempt.program.instructions),
-        "expected": expected,
-        "got": got,
-    }
+    code = render(attempt.program, entry, comments)
+    return Counterexample(code, len(attempt.program.instructions), expected, got)
 
 
 # -- stress checks ----------------------------------------------------------------------
@@ -249,7 +254,7 @@ def check_stress(
         got = {"outcome": outcome.kind.value}
         if outcome.kind is Kind.RAISED:
             got = {"exception": describe_exception(outcome.details).splitlines()[0]}
-        example = {"code": graph.code, "nodes": graph.nodes, "expected": {}, "got": got}
+        example = Counterexample(graph.code, graph.nodes, {}, got)
         return _result(
             name,
             "stress",
@@ -271,12 +276,12 @@ def check_stress(
     )
     if mismatches:
         shown = [m.describe() for m in mismatches[:SHOWN]]
-        example = {
-            "code": graph.code + "".join(f"# {line}\n" for line in shown),
-            "nodes": graph.nodes,
-            "expected": {f"{m.node}.{m.field}": m.expected for m in mismatches[:SHOWN]},
-            "got": {f"{m.node}.{m.field}": m.got for m in mismatches[:SHOWN]},
-        }
+        example = Counterexample(
+            graph.code + "".join(f"# {line}\n" for line in shown),
+            graph.nodes,
+            {f"{m.node}.{m.field}": m.expected for m in mismatches[:SHOWN]},
+            {f"{m.node}.{m.field}": m.got for m in mismatches[:SHOWN]},
+        )
         message = f"{len(mismatches)} wrong numbers on the {graph.title}: " + "; ".join(shown[:3])
         verdict = Verdict.FAILED
         if flaky(graph.wire, outcome, graph.reference, context, reruns=1):
@@ -290,12 +295,12 @@ def check_stress(
             f"your Value took {seconds:.2f} s of CPU time on a graph of {graph.nodes} nodes "
             f"with {2 ** (graph.nodes - 1):,} paths: {advice}"
         )
-        return _result(name, "stress", Verdict.FAILED, points, message, **base, **timing)
+        return _result(name, "stress", Verdict.FAILED, points, message, **base, timing=timing)
     if timing_rule is Timing.GROWTH and seconds > LINEAR_FLOOR_S:
         failure = _growth_failure(graph, small, seconds, advice)
         if failure is not None:
             message, timing = failure
-            return _result(name, "stress", Verdict.FAILED, points, message, **base, **timing)
+            return _result(name, "stress", Verdict.FAILED, points, message, **base, timing=timing)
     return _result(name, "stress", Verdict.PASSED, points, **base)  # no timings: same report
 
 

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import Any
 
 from judge.program.model import Instruction, Operand, Program
@@ -26,6 +25,7 @@ from judge.properties.mistakes import BY_ID
 from judge.properties.rules import fair
 from judge.properties.runners import Runner
 from judge.properties.shrink import Attempt, judge_run
+from judge.results import Diagnosis  # the report's type: this module makes them
 from judge.runner.outcome import Kind
 from judge.spec.model import Tolerance
 from judge.verdicts import describe_returned, did_you_mean
@@ -53,30 +53,6 @@ def method_name(op: str) -> str:
     if op == BACKWARD:
         return "backward"
     return OPS[op].method
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """The operation at fault and the phase; ``op`` may also be ``value`` (the
-    constructor) or ``backward`` (the backward pass itself).  ``mistake`` is the id
-    of a recognised classic mistake."""
-
-    op: str
-    phase: str  # "forward" or "backward"
-    node: str
-    hint: str
-    mistake: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {
-            "op": self.op,
-            "phase": self.phase,
-            "node": self.node,
-            "hint": self.hint,
-        }
-        if self.mistake is not None:
-            fields["mistake"] = self.mistake
-        return fields
 
 
 def forward_hint(op: str, node: str) -> str:

@@ -143,15 +143,13 @@ def _mistakes(tests: tuple[TestResult, ...]) -> list[_Key]:
     """``(mistake id, op, phase)`` of every diagnosis among ``tests`` that did not pass."""
     keys: list[_Key] = []
     for test in tests:
-        diagnosis = test.extra.get("diagnosis")
-        if test.passed or not isinstance(diagnosis, dict):
+        diagnosis = test.diagnosis
+        if test.passed or diagnosis is None:
             continue
-        mistake = diagnosis.get("mistake")
-        op, phase = diagnosis.get("op"), diagnosis.get("phase")
-        if isinstance(mistake, str):
-            keys.append((mistake, None, None))  # one mistake, whichever op showed it
-        elif isinstance(op, str) and isinstance(phase, str):
-            keys.append((None, op, phase))
+        if diagnosis.mistake is not None:
+            keys.append((diagnosis.mistake, None, None))  # one mistake, whichever op showed it
+        else:
+            keys.append((None, diagnosis.op, diagnosis.phase))
     return keys
 
 

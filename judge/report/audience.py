@@ -62,11 +62,11 @@ def student_view(test: TestResult) -> TestResult:
     if not test.hidden:
         return test
     return TestResult(
-        test.name,
-        test.kind,
-        test.status,
-        test.score,
-        test.max_score,
+        name=test.name,
+        kind=test.kind,
+        status=test.status,
+        score=test.score,
+        max_score=test.max_score,
         hidden=True,
         message=hidden_message(test),
         topic=test.topic,

@@ -57,11 +57,6 @@ def _first_line(text: str) -> str:
     return text.strip().split("\n", 1)[0]
 
 
-def _line(test: TestResult) -> int | None:
-    line = test.extra.get("line")
-    return line if type(line) is int else None
-
-
 def _group(tests: Sequence[TestResult], first: TestResult) -> list[TestResult]:
     """The tests whose message opens like ``first``'s (up to " on ", where the random
     graphs add where they failed)."""
@@ -74,15 +69,14 @@ def _times(count: int, what: str) -> str:
 
 
 def _from_diagnosis(test: TestResult, count: int) -> Cause | None:
-    diagnosis = test.extra.get("diagnosis")
-    if not isinstance(diagnosis, dict):
+    diagnosis = test.diagnosis
+    if diagnosis is None:
         return None
-    op, phase, hint = diagnosis.get("op"), diagnosis.get("phase"), str(diagnosis.get("hint", ""))
-    line = _line(test)
-    at = f" ({place(test.extra)})" if line is not None else ""  # a notebook's: cell, line
-    fix = hint.removeprefix(_MISTAKE)
-    text = f"in {_where(str(op), str(phase))}{at}: {fix}"
-    return Cause(text, count, str(op), str(phase), line, fix)
+    op, phase = diagnosis.op, diagnosis.phase
+    at = f" ({place(test)})" if test.line is not None else ""  # a notebook's: cell, line
+    fix = diagnosis.hint.removeprefix(_MISTAKE)
+    text = f"in {_where(op, phase)}{at}: {fix}"
+    return Cause(text, count, op, phase, test.line, fix)
 
 
 def _where(op: str, phase: str) -> str:
@@ -105,56 +99,50 @@ def find_cause(report: Report) -> Cause | None:
         return Cause(text, len(report.tests), line=line if type(line) is int else None)
     failing = [t for t in report.tests if not t.passed]
     scored = [t for t in failing if t.max_score > 0] or failing
-    # What the submission said about itself: a hidden test cut for a student has no extra.
-    telling = [t for t in scored if not (t.hidden and not t.extra and not t.output)]
+    # What the submission said about itself: a hidden test cut for a student has none.
+    telling = [t for t in scored if not (t.hidden and not t.optional_fields() and not t.output)]
     telling = [t for t in telling if not t.message.startswith("hidden ")]
-    returned = [t for t in telling if isinstance(t.extra.get("returned"), dict)]
+    returned = [t for t in telling if t.returned is not None]
     if returned:
-        group = _group(telling, returned[0])
-        text = _first_line(returned[0].message).split(" on ", 1)[0]
-        op = str(returned[0].extra["returned"].get("op"))
+        first = returned[0]
+        group = _group(telling, first)
+        text = _first_line(first.message).split(" on ", 1)[0]
+        op = first.returned.op if first.returned is not None else None
         fix = text.split(": ", 1)[-1]
         return Cause(
-            text + _times(len(group), "wrong return"),
-            len(group),
-            op,
-            "forward",
-            _line(returned[0]),
-            fix,
+            text + _times(len(group), "wrong return"), len(group), op, "forward", first.line, fix
         )
     missing = [t for t in telling if t.message.startswith(_MISSING)]
     if missing:
         group = _group(telling, missing[0])
         text = _first_line(missing[0].message).split(" on ", 1)[0]
-        ops = missing[0].extra.get("missing")
-        needed = str(ops[0]) if isinstance(ops, list) and ops else None
+        ops = missing[0].missing
+        needed = ops[0] if ops else None
         return Cause(text + _times(len(group), "missing method"), len(group), needed, "forward")
-    diagnosed = [t for t in telling if isinstance(t.extra.get("diagnosis"), dict)]
-    recognised = [t for t in diagnosed if t.extra["diagnosis"].get("mistake")]
+    diagnosed = [t for t in telling if t.diagnosis is not None]
+    recognised = [t for t in diagnosed if t.diagnosis is not None and t.diagnosis.mistake]
     if recognised:
         return _from_diagnosis(recognised[0], len(scored))
     raised = [t for t in telling if t.status is Verdict.ERROR and t.kind == "case"]
     raised = raised or [t for t in telling if t.status is Verdict.ERROR]
     if raised:
         return _raised(telling, raised[0], diagnosed)
-    timeouts = [t for t in telling if t.status is Verdict.TIMEOUT and _line(t) is not None]
+    timeouts = [t for t in telling if t.status is Verdict.TIMEOUT and t.line is not None]
     if timeouts:
         group = [t for t in telling if t.status is Verdict.TIMEOUT]
-        line = _line(timeouts[0])
-        at = place(timeouts[0].extra)
+        line = timeouts[0].line
+        at = place(timeouts[0])
         text = f"your code did not finish in time: it was running {at}"
         # "... at line 12 of your file: <source>" ("cell 3, line 4 of your notebook: ")
         _, found, rest = timeouts[0].message.partition(f"{at} of your ")
         if found and ": " in rest:
             text += f" ({rest.split(': ', 1)[1].strip()})"
-        diagnosis: dict[str, Any] = next(
-            (t.extra["diagnosis"] for t in diagnosed if t in group), {}
-        )
+        diagnosis = next((t.diagnosis for t in diagnosed if t in group), None)
         return Cause(
             text + " (an endless loop?)" + _times(len(group), "timeout"),
             len(group),
-            diagnosis.get("op"),
-            diagnosis.get("phase"),
+            diagnosis.op if diagnosis is not None else None,
+            diagnosis.phase if diagnosis is not None else None,
             line,
             "a loop must move on to another node each time round, and stop",
         )
@@ -163,7 +151,7 @@ def find_cause(report: Report) -> Cause | None:
     if telling:
         first = telling[0]
         what = _first_line(first.message) or first.status.value
-        return Cause(f"{first.name}: {what}", 1, line=_line(first))
+        return Cause(f"{first.name}: {what}", 1, line=first.line)
     topics = "; ".join(dict.fromkeys(t.topic or t.name for t in scored))
     return Cause(f"{len(scored)} hidden tests failed: {topics}", len(scored))
 
@@ -173,19 +161,17 @@ def _raised(telling: list[TestResult], first: TestResult, diagnosed: list[TestRe
     group = _group(telling, first)
     message = _first_line(first.message).split(" on ", 1)[0]
     kind = message.split(":", 1)[0]
-    line = _line(first)
-    where = f", first at {place(first.extra)}" if line is not None else ""
+    line = first.line
+    where = f", first at {place(first)}" if line is not None else ""
     if len(group) > 1:
         text = f"the same {kind} in {len(group)} tests{where}: {message}"
     else:
-        text = message + (f" ({place(first.extra)})" if line is not None else "")
-    diagnosis = next((t.extra["diagnosis"] for t in diagnosed), None)
+        text = message + (f" ({place(first)})" if line is not None else "")
+    diagnosis = next((t.diagnosis for t in diagnosed), None)
     if diagnosis is None:
         return Cause(text, len(group), line=line)
-    hint = str(diagnosis.get("hint", ""))
-    return Cause(
-        f"{text}; {hint}", len(group), diagnosis.get("op"), diagnosis.get("phase"), line, hint
-    )
+    hint = diagnosis.hint
+    return Cause(f"{text}; {hint}", len(group), diagnosis.op, diagnosis.phase, line, hint)
 
 
 def with_cause(report: Report) -> Report:

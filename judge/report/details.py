@@ -1,15 +1,13 @@
 """Everything a student needs to act on a test that did not pass, as plain text.
 
 The message first; then, for a property or stress check, its diagnosis in one sentence
-and the graph that shows the mistake (``extra["diagnosis"]`` and
-``extra["counterexample"]``, as ``judge.report.text`` shows them too).
+and the graph that shows the mistake (the test's ``diagnosis`` and
+``counterexample``, as ``judge.report.text`` shows them too).
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping
-from typing import Any
 
 from judge.results import TestResult
 from judge.submission import where
@@ -21,27 +19,24 @@ ADVISORY_NOTE = (
 )
 
 
-def place(extra: Mapping[str, Any]) -> str:
-    """Where in the submission a test's ``extra`` points (``line 30``, or ``cell 3, line
-    4`` in a notebook), or "" when it names no line."""
-    line, cell = extra.get("line"), extra.get("cell")
-    if type(line) is not int:
-        return ""
-    return where(cell if type(cell) is int else None, line)
+def place(test: TestResult) -> str:
+    """Where in the submission a test points (``line 30``, or ``cell 3, line 4`` in a
+    notebook), or "" when it names no line."""
+    return "" if test.line is None else where(test.cell, test.line)
 
 
 def explanation(test: TestResult) -> str:
     """The diagnosis and the failing graph of a test, or "".  (A student's view of a
     hidden test has neither: ``judge.report.audience`` removed them.)"""
     parts = []
-    diagnosis = test.extra.get("diagnosis")
-    if isinstance(diagnosis, dict) and diagnosis.get("hint"):
-        where = f"{diagnosis.get('op')} ({diagnosis.get('phase')}), node {diagnosis.get('node')}"
-        parts.append(f"diagnosis: {where}: {diagnosis['hint']}")
-    example = test.extra.get("counterexample")
-    if isinstance(example, dict) and example.get("code"):
+    diagnosis = test.diagnosis
+    if diagnosis is not None and diagnosis.hint:
+        where = f"{diagnosis.op} ({diagnosis.phase}), node {diagnosis.node}"
+        parts.append(f"diagnosis: {where}: {diagnosis.hint}")
+    example = test.counterexample
+    if example is not None and example.code:
         title = "smallest failing graph:" if test.kind == "property" else "graph:"
-        parts.append(f"{title}\n{textwrap.indent(str(example['code']).rstrip(), '    ')}")
+        parts.append(f"{title}\n{textwrap.indent(example.code.rstrip(), '    ')}")
     return "\n".join(parts)
 
 

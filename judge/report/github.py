@@ -45,11 +45,11 @@ def _line(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-def _place(extra: dict[str, object]) -> tuple[int | None, str]:
+def _place(line_number: object, cell_number: object) -> tuple[int | None, str]:
     """The annotation's ``line``, and the place in words for its title.  A notebook's
     line (with its ``cell``) counts lines of a cell, not of the file GitHub shows (its
     JSON): such an annotation is on the file, with the cell and line in its title."""
-    line, cell = _line(extra.get("line")), _line(extra.get("cell"))
+    line, cell = _line(line_number), _line(cell_number)
     if line is None or cell is None:
         return line, ""
     return None, f" ({where(cell, line)})"
@@ -63,7 +63,7 @@ def report_annotations(report: Report) -> list[str]:
     """The annotations for one report; none when it passed."""
     file, problem = report.submission, report.problem
     if report.status is Status.ERROR and report.message:
-        line, place = _place(report.extra)
+        line, place = _place(report.extra.get("line"), report.extra.get("cell"))
         return [command("error", report.message, file=file, line=line, title=problem + place)]
     lines: list[str] = []
     cause = report.extra.get("cause")  # judge.report.cause: the first thing to read
@@ -78,7 +78,7 @@ def report_annotations(report: Report) -> list[str]:
     ):
         by_line: dict[tuple[int | None, str], list[TestResult]] = {}
         for test in tests:
-            by_line.setdefault(_place(test.extra), []).append(test)
+            by_line.setdefault(_place(test.line, test.cell), []).append(test)
         for (line, place), group in sorted(by_line.items(), key=lambda item: item[0][0] or 0):
             if len(group) == 1:
                 title = f"{problem}: {group[0].name} [{group[0].status.value}]{place}"

@@ -44,17 +44,17 @@ def _test_lines(test: TestResult, color: bool) -> list[str]:
 def _explanation(test: TestResult) -> list[str]:
     """A property test's diagnosis in one sentence, and its counterexample's code."""
     lines = []
-    diagnosis = test.extra.get("diagnosis")
-    if isinstance(diagnosis, dict):
-        at = place(test.extra)  # the method at fault, which the graph's code does not show
-        where = f"{diagnosis.get('op')} ({diagnosis.get('phase')})" + (f" at {at}" if at else "")
-        sentence = f"diagnosis: {where}, node {diagnosis.get('node')}: {diagnosis.get('hint', '')}"
+    diagnosis = test.diagnosis
+    if diagnosis is not None:
+        at = place(test)  # the method at fault, which the graph's code does not show
+        where = f"{diagnosis.op} ({diagnosis.phase})" + (f" at {at}" if at else "")
+        sentence = f"diagnosis: {where}, node {diagnosis.node}: {diagnosis.hint}"
         sentence = terminal_line(sentence)
         lines.append(textwrap.fill(sentence, 96, initial_indent=" " * 6, subsequent_indent=" " * 8))
-    example = test.extra.get("counterexample")
-    if isinstance(example, dict) and example.get("code"):
+    example = test.counterexample
+    if example is not None and example.code:
         lines.append("      smallest failing graph:" if test.kind == "property" else "      graph:")
-        lines.append(textwrap.indent(terminal(str(example["code"]).rstrip()), " " * 8))
+        lines.append(textwrap.indent(terminal(example.code.rstrip()), " " * 8))
     return lines
 
 
