@@ -47,13 +47,6 @@ CORRECT = CORPUS / "kahn.py"
 SLOW_IS_FINE = Options(timeout=60.0, budget=300.0)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JUDGE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        yield
-
-
 @pytest.fixture(scope="module")
 def mini(tmp_path_factory: pytest.TempPathFactory) -> Problem:
     spec = tmp_path_factory.mktemp("specs") / "mini.yaml"
