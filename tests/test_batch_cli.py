@@ -126,7 +126,13 @@ def test_grade_writes_every_format(
         assert all("visibility" in t for t in data["submissions"]["bob"]["tests"])
     elif fmt == "github":
         lines = text.splitlines()
-        assert all(line.startswith("::error file=") for line in lines)
+        # A failing submission's most likely cause comes first, as a notice.
+        assert all(
+            line.startswith("::error file=")
+            or (line.startswith("::notice file=") and "most likely cause::" in line)
+            for line in lines
+        )
+        assert any(line.startswith("::error file=") for line in lines)
         assert any("carol/value.py,line=1," in line for line in lines)
     else:
         assert text.startswith("alice  PASSED  4/4")
@@ -139,7 +145,9 @@ def test_grade_github_appends_the_job_summary(
     summary.write_text("earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     result = grade(classroom, mini_dir, "--format", "github")
-    assert result.stdout.startswith("::error file=")
+    cause, first_error = result.stdout.splitlines()[:2]
+    assert cause.startswith("::notice file=") and "most likely cause::" in cause
+    assert first_error.startswith("::error file=")
     text = summary.read_text()
     assert text.startswith("earlier step\n## mini: 5 submissions")
 
@@ -205,7 +213,9 @@ def test_run_speaks_every_format(
     elif fmt == "gradescope":
         assert json.loads(out)["score"] == 1.0
     elif fmt == "github":
-        assert out.startswith(f"::error file={wrong},title=mini%3A 2 tests not passed::")
+        cause, first_error = out.splitlines()[:2]
+        assert cause.startswith(f"::notice file={wrong},") and "most likely cause::" in cause
+        assert first_error.startswith(f"::error file={wrong},title=mini%3A 2 tests not passed::")
         assert summary.read_text().startswith("### ❌ **FAILED**")
     else:
         assert "| ❌ | used twice (hidden) | 0/1 |" in out
