@@ -192,7 +192,7 @@ def scaling(runs: int) -> list[tuple[str, int, float, float, float]]:
     """(shape, nodes, reference ms, submission in process ms, submission in a worker ms)."""
     from judge.engine.reference import Value as Reference
     from judge.grading.session import DEFAULT_LIMITS
-    from judge.runner.harness import execute
+    from judge.runner.interpreter import execute
     from judge.runner.process import WorkerProcess
     from judge.sandbox import plan
 

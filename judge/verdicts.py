@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from judge.program.ops import OPS
-from judge.results import Returned, Verdict
-from judge.runner.outcome import Kind, Outcome
+from judge.results import Verdict
+from judge.runner.outcome import Died, Forbidden, Kind, Missing, Outcome, Raised, TimedOut
 
 # The messages of tests the submission's time budget left unrun, or stopped (see
 # judge.grading.grade, which counts them for the report's note).
@@ -40,14 +40,14 @@ _RETURN_FIXES = {
 }
 
 
-def describe_returned(details: dict[str, Any]) -> str | None:
+def describe_returned(raised: Raised) -> str | None:
     """``relu returned None (line 30): did you forget `return out`?``, for an op whose
-    result was not a new Value (None if the outcome is not that)."""
-    returned = details.get("returned")
-    if not isinstance(returned, dict) or returned.get("op") not in OPS:
+    result was not a new Value (None if the exception is not that)."""
+    returned = raised.returned
+    if returned is None or returned.op not in OPS:
         return None
-    op, what = OPS[returned["op"]], str(returned.get("what", ""))
-    line = exception_line(details)
+    op, what = OPS[returned.op], returned.what
+    line = exception_line(raised)
     where = f" (line {line})" if line is not None else ""
     fix = next(
         (text for start, text in _RETURN_FIXES.items() if what.startswith(start)),
@@ -56,40 +56,31 @@ def describe_returned(details: dict[str, Any]) -> str | None:
     return f"`{op.method}` returned {what}{where}: {fix}"
 
 
-def did_you_mean(details: dict[str, Any]) -> str:
+def did_you_mean(missing: Missing) -> str:
     """`` (did you mean `relu`? your class defines `rleu`)``, for each missing method
     whose name is close to one the class defines (the worker's ``close``)."""
-    close = details.get("close")
-    if not isinstance(close, dict):
-        return ""
-    parts = [
-        f"`{OPS[op].method}`, not `{name}`"
-        for op, name in close.items()
-        if op in OPS and isinstance(name, str)
-    ]
+    parts = [f"`{OPS[op].method}`, not `{name}`" for op, name in missing.close.items() if op in OPS]
     return f" (did you mean {' and '.join(parts)}?)" if parts else ""
 
 
-def describe_exception(details: dict[str, Any]) -> str:
+def describe_exception(raised: Raised) -> str:
     """``TypeError: ... (line 12: return self.data + other.data)``; for an op that
     returned something that is not a Value, what it returned (``describe_returned``)."""
-    returned = describe_returned(details)
+    returned = describe_returned(raised)
     if returned is not None:
         return returned
-    text = f"{details.get('type', 'Exception')}: {details.get('message', '')}".rstrip(": ")
-    frames = details.get("frames") or []
-    if frames:
-        line, source = frames[-1]
+    text = f"{raised.type}: {raised.message}".rstrip(": ")
+    if raised.frames:
+        line, source = raised.frames[-1]
         text += f"\n  at line {line} of your file: {source}"
-    elif details.get("type") == "RecursionError":
+    elif raised.type == "RecursionError":
         text += "\n  (a recursive topological sort runs out of stack on deep graphs)"
     return text
 
 
-def exception_line(details: dict[str, Any]) -> int | None:
+def exception_line(raised: Raised) -> int | None:
     """The submission line where an exception was raised, if it lies in the file."""
-    frames = details.get("frames") or []
-    return int(frames[-1][0]) if frames else None
+    return raised.frames[-1].line if raised.frames else None
 
 
 def judge_outcome(outcome: Outcome, timeout: float) -> tuple[Verdict, str, dict[str, Any]]:
@@ -97,45 +88,43 @@ def judge_outcome(outcome: Outcome, timeout: float) -> tuple[Verdict, str, dict[
     ``returned``, ``missing``) for an outcome that is not ``OK``."""
     kind, details = outcome.kind, outcome.details
     extra: dict[str, Any] = {}
-    if kind is Kind.RAISED:
+    if isinstance(details, Raised):
         message = describe_exception(details)
         line = exception_line(details)
         if line is not None:
             extra["line"] = line
-        if isinstance(details.get("returned"), dict):
-            returned = details["returned"]
-            extra["returned"] = Returned(str(returned.get("op")), str(returned.get("what", "")))
-    elif kind is Kind.MISSING:
-        missing = [OPS[op].description for op in details.get("ops", [])]
-        methods = ", ".join(OPS[op].method for op in details.get("ops", []))
+        if details.returned is not None:
+            extra["returned"] = details.returned
+    elif isinstance(details, Missing):
+        missing = [OPS[op].description for op in details.ops]
+        methods = ", ".join(OPS[op].method for op in details.ops)
         message = f"your Value does not implement {'; '.join(missing)}: define {methods}"
         message += did_you_mean(details)
-        extra["missing"] = tuple(details.get("ops", []))
-    elif kind is Kind.TIMEOUT:
-        limit = details.get("limit_s", timeout)
-        if details.get("overall"):
+        extra["missing"] = tuple(details.ops)
+    elif isinstance(details, TimedOut):
+        limit = details.limit_s if details.limit_s is not None else timeout
+        if details.overall:
             message = NOT_RUN_BUDGET
-        elif details.get("cut"):
+        elif details.cut:
             message = f"{STOPPED_BUDGET} (after {limit:.2g} s of this test)"
-        elif details.get("after_timeout"):
+        elif details.after_timeout:
             message = (
                 f"took longer than {limit:.2g} s, the limit of every test after one times out "
                 "(an endless loop, or far too slow)"
             )
         else:
             message = f"took longer than {limit:g} s (an endless loop, or far too slow)"
-        frames = details.get("frames") or []
-        if frames and not details.get("overall"):  # where the worker's watchdog found it
-            line, source = frames[-1]
+        if details.frames and not details.overall:  # where the worker's watchdog found it
+            line, source = details.frames[-1]
             message += f"\n  it was running line {line} of your file: {source}"
             extra["line"] = line
     elif kind is Kind.MEMORY:
         message = "ran out of memory"
-    elif kind is Kind.FORBIDDEN:
-        message = f"stopped by the sandbox: {details.get('message', 'a forbidden action')}"
-        line = details.get("line")
-        if isinstance(line, int):
-            extra["line"] = line
+    elif isinstance(details, Forbidden):
+        message = f"stopped by the sandbox: {details.message}"
+        if details.line is not None:
+            extra["line"] = details.line
     else:
-        message = f"the worker crashed: {details.get('message', 'unknown reason')}"
+        reason = details.message if isinstance(details, Died) else "unknown reason"
+        message = f"the worker crashed: {reason}"
     return _VERDICTS[kind], message, extra

@@ -15,6 +15,7 @@ count.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -26,7 +27,8 @@ from typing import Any
 import pytest
 
 from judge.runner.interpreter import FRAMES_KEEP, LINE_KEEP, REPR_KEEP, TYPE_NAME_KEEP
-from judge.runner.outcome import KEEP_TEXT, kept_number, kept_values, well_formed
+from judge.runner.outcome import LoadErrorKind
+from judge.runner.protocol import KEEP_TEXT, kept_number, kept_values, load_error
 from tests.samples import GOOD_VALUE, ROOT
 
 HOSTILE = ROOT / "tests" / "hostile" / "judge_side"
@@ -108,7 +110,7 @@ def test_only_the_nodes_asked_for_are_kept() -> None:
 
 def test_a_forged_error_account_is_cut_to_what_the_harness_sends() -> None:
     frames = [[i, "s" * 10_000] for i in range(1000)]
-    account = well_formed(
+    account = load_error(
         {
             "kind": "k" * 10_000,
             "type": "T" * 100_000,
@@ -119,10 +121,10 @@ def test_a_forged_error_account_is_cut_to_what_the_harness_sends() -> None:
             "line": 3,
         }
     )
-    assert len(account["type"]) == TYPE_NAME_KEEP
-    assert len(account["message"]) == len(account["output"]) == KEEP_TEXT
-    assert len(account["kind"]) < 100
-    assert account["frames"] == [[i, "s" * LINE_KEEP] for i in range(1000 - FRAMES_KEEP, 1000)]
-    assert len(account["classes"]) < 100
-    assert {len(name) for name in account["classes"]} == {TYPE_NAME_KEEP}
-    assert len(json.dumps(account)) < 8 * KEEP_TEXT
+    assert len(account.type) == TYPE_NAME_KEEP
+    assert len(account.message) == len(account.output) == KEEP_TEXT
+    assert account.kind is LoadErrorKind.CRASH  # a kind the harness never sends
+    assert account.frames == tuple((i, "s" * LINE_KEEP) for i in range(1000 - FRAMES_KEEP, 1000))
+    assert len(account.classes) < 100
+    assert {len(name) for name in account.classes} == {TYPE_NAME_KEEP}
+    assert len(json.dumps(dataclasses.asdict(account), default=str)) < 8 * KEEP_TEXT

@@ -189,7 +189,7 @@ def test_the_kernel_layers_alone_let_numpy_read_only_itself(bwrap: bool, folder:
         worker.close()
     if not bwrap and "landlock" not in worker.layers:
         pytest.skip("Landlock does not hold here")
-    message = str((loaded.error or {}).get("message", ""))
+    message = loaded.error.message if loaded.error is not None else ""
     assert message.startswith("READS "), loaded.error
     assert json.loads(message.removeprefix("READS ")) == {
         "numpy file": "allowed",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from judge.program.compile import compile_program
-from judge.runner.outcome import Kind
+from judge.runner.outcome import Died, Kind, Missing, Raised
 from judge.runner.process import WorkerProcess
 from tests.samples import GOOD_VALUE
 
@@ -65,8 +65,9 @@ def test_exception_reports_type_and_submission_lines(start: Callable[..., Worker
     worker.start(timeout=10)
     outcome = worker.request(PROGRAM, timeout=10)
     assert outcome.kind is Kind.RAISED
-    assert outcome.details["type"] == "ZeroDivisionError"
-    line, text = outcome.details["frames"][-1]
+    assert isinstance(outcome.details, Raised)
+    assert outcome.details.type == "ZeroDivisionError"
+    line, text = outcome.details.frames[-1]
     assert text == "self.grad = 1 / 0"
     assert GOOD_VALUE.splitlines()[line - 1].strip() == "self.grad = 1.0"
     assert worker.alive  # an exception does not cost the worker
@@ -77,7 +78,7 @@ def test_missing_method_is_reported_not_crashed(start: Callable[..., WorkerProce
     worker.start(timeout=10)
     outcome = worker.request(compile_program("a = Value(1)\nb = a.tanh()").to_wire(), 10)
     assert outcome.kind is Kind.MISSING
-    assert outcome.details["ops"] == ["tanh"]
+    assert outcome.details == Missing(("tanh",), {})
 
 
 def test_endless_loop_times_out_and_is_killed(start: Callable[..., WorkerProcess]) -> None:
@@ -93,7 +94,8 @@ def test_exit_during_a_request_is_a_crash(start: Callable[..., WorkerProcess]) -
     worker.start(timeout=10)
     outcome = worker.request(PROGRAM, timeout=5)
     assert outcome.kind is Kind.CRASHED
-    assert "exited" in outcome.details["message"]
+    assert isinstance(outcome.details, Died)
+    assert "exited" in outcome.details.message
 
 
 def test_forged_result_lines_on_stdout_do_not_count(start: Callable[..., WorkerProcess]) -> None:
@@ -121,8 +123,8 @@ def test_load_errors(
 ) -> None:
     load = start(source).start(timeout=10)
     assert load.error is not None
-    assert load.error["kind"] == kind
-    assert words in load.error["message"]
+    assert load.error.kind.value == kind
+    assert words in load.error.message
 
 
 def test_non_numbers_are_described(start: Callable[..., WorkerProcess]) -> None:

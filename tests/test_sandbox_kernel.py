@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from judge.runner.outcome import Kind
+from judge.runner.outcome import Forbidden, Kind, Raised
 from judge.runner.process import WorkerProcess
 from judge.sandbox import levels, plan, workspace
 from judge.sandbox.lockdown import PACKAGE_FOLDERS
@@ -92,7 +92,7 @@ def load_message(worker: WorkerProcess) -> str:
     loaded = worker.start(20)
     worker.close()
     assert loaded.error is not None
-    return str(loaded.error.get("message", ""))
+    return loaded.error.message
 
 
 # -- the worker's read roots ------------------------------------------------------------
@@ -407,7 +407,8 @@ def test_seccomp_kills_what_reaches_out_and_the_judge_reports_it_forbidden(
     finally:
         worker.close()
     assert outcome.kind is Kind.FORBIDDEN, outcome
-    assert "SIGSYS" in outcome.details["message"]
+    assert isinstance(outcome.details, Forbidden)
+    assert "SIGSYS" in outcome.details.message
 
 
 @pytest.mark.skipif(not LINUX, reason="the kernel layers are Linux's")
@@ -426,7 +427,8 @@ def test_seccomp_denies_or_allows_the_rest(
     finally:
         worker.close()
     assert outcome.kind is Kind.RAISED, outcome
-    assert outcome.details["message"] == expected
+    assert isinstance(outcome.details, Raised)
+    assert outcome.details.message == expected
 
 
 # -- no raw system call among the worker's objects ----------------------------------------
@@ -457,8 +459,9 @@ def test_ctypes_or_a_search_of_objects_without_a_submission_frame_is_still_repor
     finally:
         worker.close()
     assert outcome.kind is Kind.FORBIDDEN, outcome
-    assert words in outcome.details["message"]
-    assert "line" not in outcome.details.get("message", "")  # no frame of the submission
+    assert isinstance(outcome.details, Forbidden)
+    assert words in outcome.details.message
+    assert "line" not in outcome.details.message  # no frame of the submission
 
 
 # -- nothing outlives the judge ---------------------------------------------------------

@@ -32,7 +32,7 @@ from judge.properties.stress import TIMES_REFERENCE, StressGraph, build
 from judge.report import markdown, text
 from judge.results import Report, Verdict
 from judge.runner import cputime
-from judge.runner.outcome import Kind, Outcome
+from judge.runner.outcome import Kind, Outcome, Raised
 from judge.spec.catalog import Catalog
 from judge.spec.loader import load_problem
 from judge.spec.model import DEFAULT_BUDGET, Problem, StressSpec
@@ -81,7 +81,7 @@ class Timed(EngineRunner):
         nodes = len(program["ops"])
         seconds = self.seconds(nodes)
         if seconds is None:
-            return Outcome(Kind.RAISED, details={"type": "ValueError", "message": "no"})
+            return Outcome(Kind.RAISED, details=Raised("ValueError", "no"))
         return dataclasses.replace(super().run(program, timeout), cpu_s=seconds)
 
 

@@ -14,6 +14,7 @@ from judge.grading.plan import Plan
 from judge.grading.session import Session
 from judge.properties.check import not_run, run_properties
 from judge.results import Report, Status, TestResult, Verdict, summarize
+from judge.runner.outcome import LoadError, LoadErrorKind
 from judge.sandbox import plan as sandbox_plan
 from judge.spec.model import Problem
 from judge.submission import source_of
@@ -132,29 +133,25 @@ def _broke_protocol(result: TestResult) -> TestResult:
     return replace(result, status=Verdict.CRASHED, score=0.0, message=message)
 
 
-def describe_load_error(error: dict[str, Any], entry: str) -> str:
+def describe_load_error(error: LoadError, entry: str) -> str:
     """Why the submission could not be loaded, with the line and what to do."""
-    kind = error.get("kind")
-    if kind == "syntax":
-        frames = error.get("frames") or [[0, ""]]
-        return (
-            f"your file has a syntax error at line {error.get('line')}: "
-            f"{error.get('message')}\n  {frames[0][1]}"
-        )
-    if kind == "entry":
-        classes = error.get("classes") or []
-        found = f" (it defines: {', '.join(classes)})" if classes else ""
+    kind = error.kind
+    if kind is LoadErrorKind.SYNTAX:
+        source = error.frames[0].source if error.frames else ""
+        return f"your file has a syntax error at line {error.line}: {error.message}\n  {source}"
+    if kind is LoadErrorKind.ENTRY:
+        found = f" (it defines: {', '.join(error.classes)})" if error.classes else ""
         return f"your file does not define a class named {entry!r}{found}"
-    if kind == "exception":
-        return "your file raised an exception while loading: " + describe_exception(error)
-    if kind == "output_limit":
+    if kind is LoadErrorKind.EXCEPTION:
+        return "your file raised an exception while loading: " + describe_exception(error.raised())
+    if kind is LoadErrorKind.OUTPUT_LIMIT:
         return (
-            f"your file was stopped while loading: {error.get('message', '')}; "
+            f"your file was stopped while loading: {error.message}; "
             "remove the prints that run at import time"
         )
-    if kind == "forbidden":
-        return f"the sandbox stopped your file while loading: {error.get('message', '')}"
-    return f"the submission could not be loaded: {error.get('message', 'unknown reason')}"
+    if kind is LoadErrorKind.FORBIDDEN:
+        return f"the sandbox stopped your file while loading: {error.message}"
+    return f"the submission could not be loaded: {error.message}"
 
 
 def _properties_not_run(plan: Plan) -> tuple[TestResult, ...]:
@@ -166,7 +163,7 @@ def _properties_not_run(plan: Plan) -> tuple[TestResult, ...]:
 def _not_loaded(
     path: Path,
     problem: Problem,
-    error: dict[str, Any],
+    error: LoadError,
     output: str,
     duration: float,
     more: tuple[TestResult, ...] = (),
@@ -174,7 +171,7 @@ def _not_loaded(
 ) -> Report:
     """A report for a submission that never loaded: every test an error (forbidden,
     if the sandbox stopped it), score 0."""
-    forbidden = error.get("kind") == "forbidden"
+    forbidden = error.kind is LoadErrorKind.FORBIDDEN
     tests = tuple(
         TestResult(
             name=case.name,
@@ -190,7 +187,7 @@ def _not_loaded(
     )
     tests += more  # the property checks, when the problem has them
     extra: dict[str, Any] = dict(held or {})
-    line = error.get("line") or exception_line(error)
+    line = error.line or exception_line(error.raised())
     if isinstance(line, int):
         extra["line"] = line
     if output:

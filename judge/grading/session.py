@@ -10,7 +10,7 @@ from typing import Any
 
 from judge.program.model import Program
 from judge.runner import cputime
-from judge.runner.outcome import Kind, LoadResult, Outcome
+from judge.runner.outcome import Died, Kind, LoadResult, Outcome, TimedOut
 from judge.runner.process import WorkerProcess
 from judge.sandbox import Sandbox
 
@@ -115,11 +115,11 @@ class Session:
         deadline."""
         if self.out_of_time:
             self.budget_spent = True
-            return Outcome(Kind.TIMEOUT, details={"overall": True})
+            return Outcome(Kind.TIMEOUT, details=TimedOut(overall=True))
         if self.worker is None or not self.worker.alive:
             load = self.start(timeout)
             if load.error is not None:
-                return Outcome(Kind.CRASHED, details={"message": "the worker failed to restart"})
+                return Outcome(Kind.CRASHED, details=Died("the worker failed to restart"))
         assert self.worker is not None
         wire: dict[str, Any] = program.to_wire() if isinstance(program, Program) else program
         limit = timeout
@@ -133,11 +133,11 @@ class Session:
             outcome = _kernel_cpu(outcome, before, cputime.cpu_seconds(self.worker_pids))
         if not self.worker.alive:
             self.worker = None
-        if outcome.kind is Kind.TIMEOUT:
-            details = {**outcome.details, "after_timeout": self.timed_out}
+        if isinstance(outcome.details, TimedOut):
+            details = dataclasses.replace(outcome.details, after_timeout=self.timed_out)
             if cut:
                 self.budget_spent = True
-                details = {**details, "cut": True}
+                details = dataclasses.replace(details, cut=True)
             self.timed_out = True
             outcome = dataclasses.replace(outcome, details=details)
         return outcome

@@ -29,7 +29,7 @@ from judge.properties.snippet import render
 from judge.properties.stages import NO_EXPECT, Context, CorpusRun, flaky, run_corpus
 from judge.properties.stress import TIMES_REFERENCE, StressGraph
 from judge.results import Counterexample, TestResult, Verdict
-from judge.runner.outcome import Kind, Outcome
+from judge.runner.outcome import Kind, Missing, Outcome, Raised, TimedOut
 from judge.spec.model import Problem
 from judge.verdicts import describe_exception, judge_outcome
 
@@ -176,7 +176,7 @@ def _verdict(small: Attempt, where: str, context: Context) -> tuple[Verdict, str
     if outcome.kind is Kind.OK:
         what = "values (data)" if small.signature == "data" else "gradients"
         return Verdict.FAILED, f"wrong {what} on {where}; {smallest}"
-    if outcome.kind is Kind.RAISED:
+    if isinstance(outcome.details, Raised):
         error = describe_exception(outcome.details).splitlines()[0]
         return Verdict.ERROR, f"{error} on {where}; {smallest}"
     verdict, message, _ = judge_outcome(outcome, context.timeout)
@@ -198,12 +198,12 @@ def counterexample(attempt: Attempt, entry: str) -> Counterexample:
             got[key] = value.get("repr", str(value)) if isinstance(value, dict) else value
         if len(attempt.mismatches) > SHOWN:
             comments.append(f"... and {len(attempt.mismatches) - SHOWN} more")
-    elif outcome.kind is Kind.RAISED:
+    elif isinstance(outcome.details, Raised):
         error = describe_exception(outcome.details).splitlines()[0]
         comments.append(f"raises {error}")
         got["exception"] = error
-    elif outcome.kind is Kind.MISSING:
-        ops = list(outcome.details.get("ops", []))
+    elif isinstance(outcome.details, Missing):
+        ops = list(outcome.details.ops)
         comments.append(f"fails: your {entry} does not define what {', '.join(ops)} needs")
         got["missing"] = ops
     else:
@@ -219,7 +219,7 @@ def _advice_fits(check: str, outcome: Outcome) -> bool:
     recursive sort) only a RecursionError or a crash (the stack overflowed); the others'
     (too slow) only a timeout.  A TypeError gets its own message and no advice."""
     if CHECKS[check].advice_on is AdviceOn.RECURSION:
-        raised = outcome.kind is Kind.RAISED and outcome.details.get("type") == "RecursionError"
+        raised = isinstance(outcome.details, Raised) and outcome.details.type == "RecursionError"
         return raised or outcome.kind is Kind.CRASHED
     return outcome.kind is Kind.TIMEOUT
 
@@ -246,13 +246,14 @@ def check_stress(
     outcome = context.runner.run(graph.wire, context.timeout)
     advice = CHECKS[spec.check].advice
     base: dict[str, Any] = {"output": outcome.output}
-    if outcome.details.get("overall"):  # the time budget was spent: nothing to explain
+    # The time budget was spent: nothing to explain.
+    if isinstance(outcome.details, TimedOut) and outcome.details.overall:
         verdict, message, _ = judge_outcome(outcome, context.timeout)
         return _result(name, "stress", verdict, points, message, **base)
     if outcome.kind is not Kind.OK:
         verdict, message, extra = judge_outcome(outcome, context.timeout)
         got = {"outcome": outcome.kind.value}
-        if outcome.kind is Kind.RAISED:
+        if isinstance(outcome.details, Raised):
             got = {"exception": describe_exception(outcome.details).splitlines()[0]}
         example = Counterexample(graph.code, graph.nodes, {}, got)
         return _result(

@@ -21,7 +21,7 @@ from judge.properties.recognise import Observation, recognise
 from judge.properties.rules import fair
 from judge.properties.shrink import Attempt, Budget, shrink
 from judge.properties.stages import Context, CorpusRun, flaky
-from judge.runner.outcome import Kind, Outcome
+from judge.runner.outcome import Kind, Outcome, Raised, TimedOut
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,11 @@ def first_failure(failures: Sequence[Attempt]) -> Attempt:
     explain nothing); then wrong numbers: they can be matched against the classic
     mistakes; then whatever failed first."""
     return next(
-        (f for f in failures if f.outcome.details.get("returned")),
+        (
+            f
+            for f in failures
+            if isinstance(f.outcome.details, Raised) and f.outcome.details.returned is not None
+        ),
         next((f for f in failures if f.outcome.kind is Kind.OK), failures[0]),
     )
 
@@ -73,9 +77,8 @@ def explain(run: CorpusRun, prepared: PreparedProperties, context: Context) -> E
         line = method_line(
             diagnosis.op, dict(context.methods), context.source, context.problem.entry
         )
-    frames = small.outcome.details.get("frames") or []
-    if small.outcome.kind is Kind.TIMEOUT and frames:
-        line = frames[-1][0]  # where the watchdog found it running
+    if isinstance(small.outcome.details, TimedOut) and small.outcome.details.frames:
+        line = small.outcome.details.frames[-1].line  # where the watchdog found it running
     return Explanation(small, diagnosis, unsteady, line)
 
 

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import ast
-from typing import Any
 
 from judge.program.model import Instruction, Operand, Program
 from judge.program.ops import LEAF, LEAF_FORMULA, OPS, Form
@@ -26,7 +25,7 @@ from judge.properties.rules import fair
 from judge.properties.runners import Runner
 from judge.properties.shrink import Attempt, judge_run
 from judge.results import Diagnosis  # the report's type: this module makes them
-from judge.runner.outcome import Kind
+from judge.runner.outcome import Frame, Kind, Missing, Raised
 from judge.spec.model import Tolerance
 from judge.verdicts import describe_returned, did_you_mean
 
@@ -89,9 +88,9 @@ def locate(
     compiled it (``judge.submission.Source.text``), whose lines its frames count."""
     kind = failure.outcome.kind
     program = failure.program
-    if kind is Kind.MISSING:
-        ops = failure.outcome.details.get("ops") or []
-        op = str(ops[0]) if ops else LEAF
+    if isinstance(failure.outcome.details, Missing):
+        ops = failure.outcome.details.ops
+        op = ops[0] if ops else LEAF
         node = next((i.target for i in program.instructions if i.op == op), program.nodes[-1])
         hint = f"Your {entry} has no {method_name(op)}: define it to support {FORMULAS[op]}"
         hint += did_you_mean(failure.outcome.details) + "."
@@ -263,13 +262,15 @@ def _exception(
 ) -> Diagnosis:
     program = failure.program
     details = failure.outcome.details
-    returned = details.get("returned")
-    if isinstance(returned, dict) and returned.get("op") in OPS:
+    if not isinstance(details, Raised):
+        raise TypeError(f"not an exception: {failure.outcome.kind.value}")
+    returned = details.returned
+    if returned is not None and returned.op in OPS:
         # The worker saw the op return something that is not a Value: nothing to search.
-        wrong = str(returned["op"])
+        wrong = returned.op
         node = next((i.target for i in program.instructions if i.op == wrong), program.nodes[-1])
         return Diagnosis(wrong, "forward", node, str(describe_returned(details)))
-    what = f"{details.get('type', 'an exception')}: {details.get('message', '')}".rstrip(": ")
+    what = f"{details.type}: {details.message}".rstrip(": ")
     instructions = program.instructions
     forward_only = runner.run(Program(instructions, None), timeout).kind is Kind.OK
     for end in range(1, 0 if forward_only else len(instructions) + 1):
@@ -284,7 +285,7 @@ def _exception(
             return Diagnosis(culprit.op, "forward", culprit.target, hint)
         if outcome.kind is not Kind.OK:
             break
-    op = _op_at_line(details, source, entry)
+    op = _op_at_line(details.frames, source, entry)
     node = program.backward or program.nodes[-1]
     if op is None or op == BACKWARD:
         hint = f"backward() raises {what}{_exception_advice(BACKWARD, details)}"
@@ -296,11 +297,11 @@ def _exception(
 def _timeout(failure: Attempt, source: str | None, entry: str) -> Diagnosis | None:
     """The method that was running when the time ran out (the worker's watchdog says
     which line), or None when it did not say."""
-    details = failure.outcome.details
-    op = _op_at_line(details, source, entry)
+    frames = failure.outcome.frames
+    op = _op_at_line(frames, source, entry)
     if op is None:
         return None
-    line, source = (details.get("frames") or [[0, ""]])[-1]
+    line, source = frames[-1]
     phase = "backward" if op == BACKWARD else "forward"
     hint = (
         f"{method_name(op)} did not finish in time: it was running line {line} "
@@ -310,8 +311,8 @@ def _timeout(failure: Attempt, source: str | None, entry: str) -> Diagnosis | No
     return Diagnosis(op, phase, failure.program.backward or failure.program.nodes[-1], hint)
 
 
-def _exception_advice(op: str, details: dict[str, Any]) -> str:
-    kind = details.get("type")
+def _exception_advice(op: str, raised: Raised) -> str:
+    kind = raised.type
     if kind == "OverflowError" and op in ("tanh", "sigmoid"):
         return (
             ". A formula with exp(x) overflows for large |x|: use math.tanh, or exp of "
@@ -373,12 +374,12 @@ def chance_lines(source: str | None) -> dict[str, list[tuple[int, str]]]:
     }
 
 
-def _op_at_line(details: dict[str, Any], source: str | None, entry: str) -> str | None:
-    """The op whose method holds the innermost submission frame of an exception."""
-    frames = details.get("frames") or []
+def _op_at_line(frames: tuple[Frame, ...], source: str | None, entry: str) -> str | None:
+    """The op whose method holds the innermost of ``frames`` (an exception's, or where
+    the watchdog found a program running)."""
     if not frames or source is None:
         return None
-    line = int(frames[-1][0])
+    line = frames[-1].line
     methods = {method_name(op): op for op in (*OPS, LEAF, BACKWARD)}
     for name, (first, last) in method_spans(source, entry).items():
         if first <= line <= last and name in methods:

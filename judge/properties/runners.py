@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from judge.program.model import Program
 from judge.runner.interpreter import answer, paused_gc
-from judge.runner.outcome import Kind, Outcome
+from judge.runner.outcome import Kind, Outcome, Raised
 
 
 class Runner(Protocol):
@@ -40,6 +40,5 @@ class EngineRunner:
             with paused_gc():
                 data, grad, cpu_s = answer(self.engine, wire)
         except Exception as error:
-            details = {"type": type(error).__name__, "message": str(error), "frames": []}
-            return Outcome(Kind.RAISED, details=details)
+            return Outcome(Kind.RAISED, details=Raised(type(error).__name__, str(error)))
         return Outcome(Kind.OK, data, grad, cpu_s=cpu_s)

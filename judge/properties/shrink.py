@@ -24,7 +24,7 @@ from judge.program.model import Instruction, Operand, Program
 from judge.program.ops import LEAF
 from judge.properties.rules import fair, node_name
 from judge.properties.runners import Runner
-from judge.runner.outcome import Kind, Outcome
+from judge.runner.outcome import Kind, Missing, Outcome, Raised
 from judge.spec.model import Expect, Tolerance
 
 MAX_RUNS = 800
@@ -51,10 +51,11 @@ class Attempt:
             if not self.mismatches:
                 return None
             return "data" if any(m.field == "data" for m in self.mismatches) else "grad"
-        if kind is Kind.RAISED:
-            return f"raised:{self.outcome.details.get('type', '')}"
-        if kind is Kind.MISSING:
-            return "missing:" + ",".join(sorted(self.outcome.details.get("ops", [])))
+        details = self.outcome.details
+        if isinstance(details, Raised):
+            return f"raised:{details.type}"
+        if isinstance(details, Missing):
+            return "missing:" + ",".join(sorted(details.ops))
         return kind.value
 
     @property

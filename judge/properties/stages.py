@@ -19,7 +19,7 @@ from judge.program.model import Program
 from judge.properties.prepare import PreparedProperties
 from judge.properties.runners import Runner
 from judge.properties.shrink import Attempt
-from judge.runner.outcome import Kind, Outcome
+from judge.runner.outcome import Kind, Outcome, Raised
 from judge.spec.model import Expect, Problem, Tolerance
 
 FLAKY_RERUNS = 5
@@ -102,8 +102,8 @@ def flaky(
 def _differs(before: Outcome, again: Outcome, reference: Reference, tolerance: Tolerance) -> bool:
     if again.kind is not before.kind:
         return True
-    if again.kind is Kind.RAISED:
-        return again.details.get("type") != before.details.get("type")
+    if isinstance(again.details, Raised) and isinstance(before.details, Raised):
+        return again.details.type != before.details.type
     if again.kind is not Kind.OK:
         return False
     for field, scales in (("data", reference.data_scale), ("grad", reference.grad_scale)):

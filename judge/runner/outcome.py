@@ -1,30 +1,18 @@
-"""What came back from the worker for one request: plain values, no judgement yet.
+"""What came back from the worker: typed values, no judgement yet.
 
-The worker's answers are the submission's to write (it can forge them), so what the
-judge keeps of them is decided here, once: the fields it reads, of the types it
-expects, each text cut to the length the harness promises to send (``TYPE_NAME_KEEP``
-and its kin) and each node's number kept as a number, so that no answer costs the judge
-more than a few hundred bytes a node, whatever the submission sent.
+The worker's messages are decoded into these in one place, ``judge.runner.protocol``,
+which keeps only what the judge reads, of the types it expects and cut to their
+lengths; everything after it (grading, the property checks' shrinking and diagnosis)
+matches on these types, never on the worker's strings.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
-from judge.runner.interpreter import (
-    CLASSES_KEEP,
-    FRAMES_KEEP,
-    LINE_KEEP,
-    REPR_KEEP,
-    TYPE_NAME_KEEP,
-)
-
-KEEP_TEXT = 8192  # characters of any longer text the worker sends (its output, a message)
-KIND_KEEP = 32  # characters of an error account's kind ("syntax", "entry", ...)
+from judge.results import Returned  # the report shows it as the worker saw it
 
 
 class Kind(Enum):
@@ -39,21 +27,138 @@ class Kind(Enum):
     CRASHED = "crashed"  # the worker died, spoke out of protocol, or flooded its output
 
 
+class Frame(NamedTuple):
+    """A line of the submission on the stack: its number and its text, stripped."""
+
+    line: int
+    source: str
+
+
+@dataclass(frozen=True)
+class Raised:
+    """An exception the submission raised: its type's name, its message, and its frames
+    in the submission's file, innermost last.  ``returned`` when the worker raised it
+    for an op that returned something that is not a node (``WrongReturn``): the op
+    and the worker's words for what came back."""
+
+    type: str
+    message: str = ""
+    frames: tuple[Frame, ...] = ()
+    returned: Returned | None = None
+
+
+@dataclass(frozen=True)
+class Missing:
+    """The ops a program needs that the class does not define, and, for some of them,
+    a name the class does define that is a typo or two away (did you mean?)."""
+
+    ops: tuple[str, ...]
+    close: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TimedOut:
+    """A program that ran out of time.  ``limit_s`` is the limit it had; ``frames``
+    where the worker's watchdog found it running (none if the judge had to kill it);
+    ``overall`` when the submission's time budget was spent before it could run,
+    ``cut`` when it was spent while it ran, ``after_timeout`` when a test before had
+    timed out (so its limit was the shorter one)."""
+
+    limit_s: float | None = None
+    frames: tuple[Frame, ...] = ()
+    overall: bool = False
+    cut: bool = False
+    after_timeout: bool = False
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    """A sandbox tripwire fired: what was attempted, and the submission's line."""
+
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Died:
+    """Why the worker stopped answering (a signal, an exit, a broken protocol)."""
+
+    message: str
+
+
+Details = Raised | Missing | TimedOut | Forbidden | Died | None
+
+# The details each kind of outcome carries: one place, checked when an outcome is made.
+_DETAILS: dict[Kind, tuple[type, ...]] = {
+    Kind.OK: (type(None),),
+    Kind.RAISED: (Raised,),
+    Kind.MISSING: (Missing,),
+    Kind.TIMEOUT: (TimedOut,),
+    Kind.MEMORY: (Died, type(None)),
+    Kind.FORBIDDEN: (Forbidden,),
+    Kind.CRASHED: (Died, type(None)),
+}
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The result of one program run in the worker.
 
     ``data`` and ``grad`` map node names to numbers, or to ``{"type", "repr"}`` for
-    something that is not a number.  ``details`` holds the exception or crash account
-    (type, message, submission frames, signal), ``output`` what the submission printed.
+    something that is not a number.  ``details`` says how a request that did not end
+    ``OK`` ended, typed by its kind (``_DETAILS``); ``output`` is what the submission
+    printed.
     """
 
     kind: Kind
     data: dict[str, Any] = field(default_factory=dict)
     grad: dict[str, Any] = field(default_factory=dict)
-    details: dict[str, Any] = field(default_factory=dict)
+    details: Details = None
     output: str = ""
     cpu_s: float = 0.0  # the worker's CPU time for the whole answer: build, backward, read
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.details, _DETAILS[self.kind]):
+            raise TypeError(f"a {self.kind.value} outcome with {type(self.details).__name__}")
+
+    @property
+    def frames(self) -> tuple[Frame, ...]:
+        """The submission's frames the outcome points at: where it raised, or where the
+        watchdog found it running; none for the other kinds."""
+        if isinstance(self.details, (Raised, TimedOut)):
+            return self.details.frames
+        return ()
+
+
+class LoadErrorKind(Enum):
+    """Why a submission did not load."""
+
+    SYNTAX = "syntax"  # it does not compile
+    EXCEPTION = "exception"  # it raised while it ran
+    ENTRY = "entry"  # it defines no entry class
+    OUTPUT_LIMIT = "output_limit"  # it printed too much while it ran
+    FORBIDDEN = "forbidden"  # a sandbox tripwire fired while it ran
+    CRASH = "crash"  # the worker died or broke the protocol (also: a kind it made up)
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """Why the submission did not load: ``type``, ``message`` and ``frames`` as for an
+    exception; ``line`` the line at fault when the worker names one (a syntax error, a
+    tripwire); ``classes`` the classes it defines, when the entry class is missing;
+    ``output`` what it printed."""
+
+    kind: LoadErrorKind
+    type: str = ""
+    message: str = ""
+    frames: tuple[Frame, ...] = ()
+    line: int | None = None
+    classes: tuple[str, ...] = ()
+    output: str = ""
+
+    def raised(self) -> Raised:
+        """The account of the exception it raised while it ran."""
+        return Raised(self.type, self.message, self.frames)
 
 
 @dataclass(frozen=True)
@@ -63,80 +168,6 @@ class LoadResult:
     ``methods`` maps op names to the line in the submission that defines them.
     """
 
-    error: dict[str, Any] | None
+    error: LoadError | None
     methods: dict[str, int] = field(default_factory=dict)
     output: str = ""
-
-
-def _text(value: Any, keep: int) -> str:
-    """``value`` as text of at most ``keep`` characters (anything not text: empty)."""
-    return value[:keep] if isinstance(value, str) else ""
-
-
-def well_formed(error: dict[str, Any]) -> dict[str, Any]:
-    """An error account from the worker with only the fields the judge reads, each of
-    the type it expects and cut to its length: the channel is the submission's to
-    write on too, and a forged account must neither crash the judge (a malformed frame,
-    a line that is text) nor make it hold more than the harness would send."""
-    clean: dict[str, Any] = {
-        "kind": _text(error.get("kind"), KIND_KEEP),
-        "type": _text(error.get("type"), TYPE_NAME_KEEP),
-        "message": _text(error.get("message"), KEEP_TEXT),
-        "output": _text(error.get("output"), KEEP_TEXT),
-    }
-    frames = error.get("frames")
-    clean["frames"] = [
-        [frame[0], frame[1][:LINE_KEEP]]
-        for frame in (frames if isinstance(frames, list) else [])[-FRAMES_KEEP:]
-        if isinstance(frame, list)
-        and len(frame) == 2
-        and type(frame[0]) is int
-        and isinstance(frame[1], str)
-    ]
-    if type(error.get("line")) is int:
-        clean["line"] = error["line"]
-    classes = error.get("classes")
-    if isinstance(classes, list):
-        clean["classes"] = [_text(name, TYPE_NAME_KEEP) for name in classes[:CLASSES_KEEP]]
-    returned = error.get("returned")
-    if isinstance(returned, dict) and isinstance(returned.get("op"), str):
-        # An op whose result was not a new node (harness.WrongReturn): its name and
-        # the harness's words for what came back.
-        clean["returned"] = {
-            "op": _text(returned["op"], KIND_KEEP),
-            "what": _text(returned.get("what"), TYPE_NAME_KEEP + 40),
-        }
-    return clean
-
-
-def kept_number(value: Any) -> float | int | dict[str, str]:
-    """A node's ``data`` or ``grad`` as the worker sent it, as the judge keeps it.
-
-    A JSON number stays a number (an int too large for a float becomes an infinity, as
-    the harness would have sent it); the harness's description of anything else keeps
-    its type name and repr, cut; anything else forged (text, a list, null) is described
-    by its JSON type, so the comparison fails it as not a number.
-    """
-    kind = type(value)
-    if kind is float:
-        return value
-    if kind is int:
-        if abs(value) < 1 << 1000:
-            return value
-        return math.inf if value > 0 else -math.inf
-    if kind is dict:
-        return {
-            "type": _text(value.get("type"), TYPE_NAME_KEEP) or "object",
-            "repr": _text(value.get("repr"), REPR_KEEP),
-        }
-    shown = repr(value[:REPR_KEEP]) if kind is str else repr(value) if kind is bool else ""
-    return {"type": kind.__name__, "repr": shown[:REPR_KEEP]}
-
-
-def kept_values(values: Any, names: Iterable[str]) -> dict[str, Any] | None:
-    """The numbers of the nodes ``names`` from a worker's ``data`` or ``grad`` map (see
-    ``kept_number``); nodes the judge did not ask for are dropped.  None if ``values``
-    is not a map at all."""
-    if not isinstance(values, dict):
-        return None
-    return {name: kept_number(values[name]) for name in names if name in values}

@@ -25,15 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from judge.errors import SandboxError
-from judge.program.ops import LEAF, OPS
-from judge.runner.interpreter import TYPE_NAME_KEEP
+from judge.runner import protocol
 from judge.runner.outcome import (
-    KEEP_TEXT,
+    Died,
+    Forbidden,
     Kind,
+    LoadError,
+    LoadErrorKind,
     LoadResult,
     Outcome,
-    kept_values,
-    well_formed,
+    TimedOut,
 )
 from judge.sandbox import detect, workspace
 from judge.sandbox.levels import Sandbox
@@ -149,27 +150,17 @@ class WorkerProcess:
             message = {"crash": self._death(error)}
         if "load_error" in message and isinstance(message["load_error"], dict):
             self.kill()
-            error_info = well_formed(message["load_error"])
-            return LoadResult(error_info, output=error_info.get("output", ""))
+            failure = protocol.load_error(message["load_error"])
+            return LoadResult(failure, output=failure.output)
         ready = message.get("ready")
-        if not isinstance(ready, dict) or self.buffer:
+        loaded = protocol.ready(ready) if isinstance(ready, dict) and not self.buffer else None
+        if loaded is None:
             crash = message.get("crash", "worker broke protocol")
             output = self.stray_output()
-            kind = "forbidden" if self._killed_by_seccomp() else "crash"
+            kind = LoadErrorKind.FORBIDDEN if self._killed_by_seccomp() else LoadErrorKind.CRASH
             self.kill()
-            return LoadResult(
-                {"kind": kind, "type": "", "message": crash, "frames": []}, output=output
-            )
-        try:
-            methods = {
-                k: int(v)
-                for k, v in dict(ready.get("methods", {})).items()
-                if k in OPS or k == LEAF
-            }
-        except (TypeError, ValueError, OverflowError):
-            self.kill()
-            return LoadResult({"kind": "crash", "type": "", "message": "worker broke protocol"})
-        return LoadResult(None, methods, str(ready.get("output", ""))[:KEEP_TEXT])
+            return LoadResult(LoadError(kind, message=str(crash)), output=output)
+        return loaded
 
     def _launch(self, deadline: float) -> dict[str, Any] | None:
         """Start the process and send its configuration; return the sandbox layers it
@@ -291,67 +282,26 @@ class WorkerProcess:
                 raise ProtocolError("worker sent more than one answer")
         except TimeoutError:
             self.kill()
-            return Outcome(Kind.TIMEOUT, details={"limit_s": timeout}, output=self.stray_output())
+            return Outcome(Kind.TIMEOUT, details=TimedOut(timeout), output=self.stray_output())
         except (ProtocolError, OSError) as error:
             death = self._death(error)
             self.kill()
+            if self._killed_by_seccomp():  # a probe that got past the Python tripwires
+                return Outcome(Kind.FORBIDDEN, details=Forbidden(death), output=self.stray_output())
             kind = Kind.MEMORY if "memory" in death else Kind.CRASHED
-            if self._killed_by_seccomp():
-                kind = Kind.FORBIDDEN  # a probe that got past the Python tripwires
-            return Outcome(kind, details={"message": death}, output=self.stray_output())
+            return Outcome(kind, details=Died(death), output=self.stray_output())
         answer_id = message.get("id")
         if type(answer_id) is not int or answer_id != self.next_id:
             self.kill()
-            return Outcome(Kind.CRASHED, details={"message": "worker answered out of turn"})
-        outcome = self._outcome(message, read)
-        if outcome.kind is Kind.TIMEOUT:
-            return dataclasses.replace(outcome, details={**outcome.details, "limit_s": timeout})
+            return Outcome(Kind.CRASHED, details=Died("worker answered out of turn"))
+        outcome = protocol.answer(message, read, self.stray_output())
+        if outcome.kind not in protocol.ALIVE_AFTER:
+            self.kill()
+        if isinstance(outcome.details, TimedOut):
+            return dataclasses.replace(
+                outcome, details=dataclasses.replace(outcome.details, limit_s=timeout)
+            )
         return outcome
-
-    def _outcome(self, message: dict[str, Any], read: list[str]) -> Outcome:
-        """The outcome of a response, keeping only what the judge reads (see
-        ``judge.runner.outcome``): the ``read`` nodes' numbers and cut texts."""
-        status = message.get("status")
-        output = str(message.get("output", ""))[:KEEP_TEXT] + self.stray_output()
-        if status == "ok":
-            data = kept_values(message.get("data"), read)
-            grad = kept_values(message.get("grad"), read)
-            if data is None or grad is None:
-                self.kill()
-                return Outcome(Kind.CRASHED, details={"message": "malformed result"})
-            cpu_s = message.get("cpu_s")
-            return Outcome(
-                Kind.OK,
-                data,
-                grad,
-                output=output,
-                cpu_s=cpu_s if type(cpu_s) is float and 0 <= cpu_s < 1e9 else 0.0,
-            )
-        if status == "error":
-            return Outcome(Kind.RAISED, details=well_formed(message), output=output)
-        ops = message.get("ops")
-        if status == "missing" and isinstance(ops, list) and ops and set(ops) <= set(OPS):
-            close = message.get("close")  # did-you-mean: op -> a name the class defines
-            close = {
-                op: name[:TYPE_NAME_KEEP]
-                for op, name in (close.items() if isinstance(close, dict) else ())
-                if op in ops and isinstance(name, str)
-            }
-            return Outcome(Kind.MISSING, details={"ops": ops, "close": close}, output=output)
-        if status == "forbidden":
-            self.kill()
-            return Outcome(Kind.FORBIDDEN, details=well_formed(message), output=output)
-        if status == "timeout":  # the worker's watchdog: where the program was
-            self.kill()
-            return Outcome(Kind.TIMEOUT, details=well_formed(message), output=output)
-        self.kill()
-        if status == "memory":
-            return Outcome(Kind.MEMORY, output=output)
-        if status == "output_limit":
-            return Outcome(
-                Kind.CRASHED, details={"message": "printed more than 1 MiB"}, output=output
-            )
-        return Outcome(Kind.CRASHED, details={"message": "worker broke protocol"}, output=output)
 
     def _ensure_quiet(self) -> None:
         """Raise ``ProtocolError`` if the worker has said anything since its last answer
