@@ -256,7 +256,7 @@ def test_the_pull_request_check_always_writes_for_students() -> None:
     command = judge_command(parse_args(["--args=--jobs 1"]), ["a.py"])
     assert command[-2:] == ["--audience", "student"]  # last, so it wins
     for widen in ("--audience instructor", "--audience=instructor"):
-        with pytest.raises(CheckError, match="--audience in args: .*remove it from args"):
+        with pytest.raises(CheckError, match=r"--audience in args: .*remove it from args"):
             judge_command(parse_args([f"--args={widen}"]), ["a.py"])
 
 
