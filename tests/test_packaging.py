@@ -101,6 +101,7 @@ def test_the_wheel_holds_the_package_its_problems_and_the_command(dist: Path) ->
         scripts = wheel.read(f"{WHEEL_NAME}-{__version__}.dist-info/entry_points.txt").decode()
     assert {"judge/__init__.py", "judge/cli.py", "judge/py.typed"} <= names
     assert "judge/problems/basic-autograd.yaml" in names
+    assert "judge/problems/built/basic-autograd.json" in names  # its shipped corpus
     assert not [name for name in names if name.startswith(("tests/", "bench/"))]
     assert f"Name: {DISTRIBUTION}\n" in meta and f"Version: {__version__}\n" in meta
     assert "judge = judge.cli:main" in scripts
@@ -149,3 +150,6 @@ def test_the_wheel_installs_and_runs_in_a_clean_venv(dist: Path, tmp_path: Path)
     graded = judge("run", "value.py", "-p", "basic-autograd", "--format", "json")
     assert graded.returncode == 0, graded.stdout + graded.stderr
     assert '"status": "passed"' in graded.stdout
+    # The installed wheel's shipped corpus served the run: nothing drawn, nothing cached.
+    graphs = tmp_path / "cache" / "graphs"
+    assert not graphs.exists() or not any(graphs.iterdir())

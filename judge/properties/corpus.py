@@ -96,16 +96,17 @@ def store(program: Program, reference: Reference) -> StoredGraph:
     )
 
 
-def corpus_key(shape: GraphShape, seed: int, examples: int) -> str:
-    """The cache key of the corpus for this shape, seed and size."""
-    parts = {
-        "format": FORMAT,
-        "shape": asdict(shape),
-        "seed": seed,
-        "examples": examples,
-        "code": code_fingerprint(),
-    }
+def inputs_key(shape: GraphShape, seed: int, examples: int) -> str:
+    """A digest of what a corpus is drawn from: the shape, seed and size (and the
+    stored format).  The code that draws it is the other half of a key."""
+    parts = {"format": FORMAT, "shape": asdict(shape), "seed": seed, "examples": examples}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def corpus_key(shape: GraphShape, seed: int, examples: int) -> str:
+    """The cache key of the corpus for this shape, seed and size, and the judge's code."""
+    parts = [inputs_key(shape, seed, examples), code_fingerprint()]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def load_graphs(shape: GraphShape, seed: int, examples: int, label: str) -> tuple[Graph, ...]:
@@ -117,6 +118,11 @@ def load_graphs(shape: GraphShape, seed: int, examples: int, label: str) -> tupl
     if stored is None:
         stored = generate(shape, seed, examples)
         save(path, msgspec.json.encode(StoredCorpus(key, stored)))
+    return wrap(stored)
+
+
+def wrap(stored: list[StoredGraph]) -> tuple[Graph, ...]:
+    """Stored graphs as the corpus a run uses."""
     return tuple(Graph(graph) for graph in stored)
 
 

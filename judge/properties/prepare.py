@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from judge.fingerprint import code_fingerprint
-from judge.properties.corpus import Graph, load_graphs
-from judge.properties.rules import GraphShape
+from judge.properties.corpus import Graph, load_graphs, wrap
+from judge.properties.shipped import shape_of, shipped
 from judge.properties.stress import StressGraph, build
 from judge.spec.model import Problem, Properties
+
+__all__ = ["PreparedProperties", "prepare_properties", "shape_of"]
 
 
 @dataclass(frozen=True)
@@ -23,29 +24,23 @@ class PreparedProperties:
     stress: tuple[StressGraph, ...]
 
 
-def shape_of(properties: Properties) -> GraphShape:
-    """The graph shape a problem's ``properties:`` section asks for."""
-    return GraphShape(
-        ops=properties.ops,
-        min_nodes=properties.min_nodes,
-        max_nodes=properties.max_nodes,
-        low=properties.low,
-        high=properties.high,
-        numbers=properties.numbers,
-    )
-
-
 def prepare_properties(
     problem: Problem,
     properties: Properties,
     seed: int | None = None,
     examples: int | None = None,
 ) -> PreparedProperties:
-    """Load (or generate and cache) the graphs of ``problem``'s ``properties``;
-    ``seed`` and ``examples`` override the spec's."""
+    """The graphs of ``problem``'s ``properties``: shipped (a built-in problem's, see
+    ``judge.properties.shipped``), else cached, else generated and cached; ``seed`` and
+    ``examples`` override the spec's."""
     seed = properties.seed if seed is None else seed
     examples = properties.examples if examples is None else examples
-    graphs = load_graphs(shape_of(properties), seed, examples, problem.id)
-    code = code_fingerprint()
-    stress = tuple(build(check, code) for check in properties.stress)
+    shape = shape_of(properties)
+    ready = shipped(problem.id)  # a built-in problem's, when fresh: no cache, no hypothesis
+    stored = ready.graphs_for(shape, seed, examples) if ready is not None else None
+    graphs = load_graphs(shape, seed, examples, problem.id) if stored is None else wrap(stored)
+    stress = tuple(
+        build(check, known=ready.reference_for(check) if ready is not None else None)
+        for check in properties.stress
+    )
     return PreparedProperties(properties, seed, examples, graphs, stress)

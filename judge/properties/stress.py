@@ -32,6 +32,7 @@ import msgspec
 
 from judge.engine.evaluate import Reference
 from judge.engine.reference import Value
+from judge.fingerprint import code_fingerprint
 from judge.program.stress_checks import CHECKS, WIDTH, Ops, Timing
 from judge.properties.corpus import cached_file, save
 from judge.runner.interpreter import answer, execute, paused_gc
@@ -163,16 +164,34 @@ def _cached_reference(ops: Ops, output: str, read: list[str], key: str) -> Refer
     return reference
 
 
-def build(spec: StressSpec, fingerprint: str) -> StressGraph:
-    """The stress graph ``spec`` asks for, with its reference values (cached on disk)
-    and, for linear time, the reference's backward time on this machine."""
+def size_of(spec: StressSpec) -> int:
+    """The size the stress graph ``spec`` asks for: its own, or its check's default."""
+    return spec.size or CHECKS[spec.check].default_size
+
+
+def stress_reference(spec: StressSpec) -> Reference:
+    """The reference values of the nodes read back from the stress graph ``spec`` asks
+    for, computed now (what ``build`` caches, and the built-in problems ship)."""
+    ops, output, _ = CHECKS[spec.check].build(size_of(spec))
+    return _evaluate(ops, output, _sample(ops, output))
+
+
+def build(
+    spec: StressSpec, fingerprint: str | None = None, *, known: Reference | None = None
+) -> StressGraph:
+    """The stress graph ``spec`` asks for, with its reference values (``known``: the
+    shipped ones, else cached on disk, keyed on ``fingerprint``, by default the judge's
+    code) and, for linear time, the reference's backward time on this machine."""
     check = CHECKS[spec.check]  # its record: builder, sizes, title, timing
-    size = spec.size or check.default_size
+    size = size_of(spec)
     ops, output, code = check.build(size)
     read = _sample(ops, output)
     wire = {"ops": ops, "backward": output, "read": read}
-    key = hashlib.sha256(json.dumps([spec.check, size, fingerprint]).encode()).hexdigest()
-    reference = _cached_reference(ops, output, read, key)
+    if known is None:
+        parts = [spec.check, size, fingerprint or code_fingerprint()]
+        key = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+        known = _cached_reference(ops, output, read, key)
+    reference = known
     title = check.title.format(n=len(ops), levels=size)
     graph = StressGraph(spec, title, wire, reference, code, len(ops))
     if check.timing is not Timing.GROWTH:
