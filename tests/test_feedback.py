@@ -231,15 +231,18 @@ def test_a_passing_report_has_no_cause(basic_plan: Plan) -> None:
 def test_an_order_dependent_mistake_is_told_as_a_mistake_not_as_flaky(
     name: str, mistake: str, basic_plan: Plan
 ) -> None:
-    """These answer differently from run to run (they walk a set of nodes); the mistake
-    explains why, so the verdict is failed, and the message says so."""
+    """These may answer differently from run to run (they walk a set of nodes, in an
+    order that changes with the worker's hash seed); the mistake explains why, so the
+    verdict is failed, never flaky, and when two runs differed the message says why.
+    (tests/test_stress_order.py holds an engine that differs on every run.)"""
     from tests.samples import ROOT
 
     report = grade(ROOT / "tests" / "corpus" / "wrong" / f"{name}.py", basic_plan)
     random = next(t for t in report.tests if t.name == "random graphs")
     assert random.status is Verdict.FAILED, random.message
     assert random.diagnosis.mistake == mistake
-    assert "change from one run to the next because of this mistake" in random.message
+    if "one run to the next" in random.message:
+        assert "change from one run to the next because of this mistake" in random.message
 
 
 def test_flaky_only_when_nothing_explains_it_and_then_says_where(
