@@ -563,13 +563,16 @@ def problems_show(problem_id: str, problem_dirs: tuple[Path, ...]) -> None:
 @click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False))
 @handle_errors
 def problems_check(folder: Path | None) -> None:
-    """Validate every spec in FOLDER (default: the built-in catalog) and recompute every
-    written expectation with the reference engine."""
+    """Validate every spec in FOLDER (default: the built-in catalog), recompute every
+    written expectation with the reference engine, and make each problem's random graphs
+    ready (drawn and cached once, so that no run has to)."""
+    from judge.properties.prepare import prepare_graphs
     from judge.spec.catalog import builtin_dir, check_folder
 
     checked = check_folder(folder or builtin_dir())
     cases = sum(len(p.cases) for p in checked)
-    click.echo(f"ok: {len(checked)} problems, {cases} cases checked")
+    ready = prepare_graphs(checked)
+    click.echo(f"ok: {len(checked)} problems, {cases} cases checked, graphs ready for {ready}")
 
 
 @cli.command()

@@ -213,3 +213,34 @@ def test_a_run_of_a_builtin_problem_neither_imports_hypothesis_nor_writes_a_cach
     assert done.stdout == "[]\n"
     written = [p for p in cache.rglob("*") if p.is_file()] if cache.exists() else []
     assert written == []
+
+
+def test_problems_check_draws_and_caches_an_instructors_graphs_once(
+    tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An instructor's problem has no shipped file: ``judge problems check`` draws its
+    graphs and caches them, and a run then reads them instead of drawing them again."""
+    from click.testing import CliRunner
+
+    from judge.cli import cli
+    from judge.properties import corpus
+
+    spec = (builtin_dir() / "basic-autograd.yaml").read_text(encoding="utf-8")
+    spec = spec.replace("id: basic-autograd", "id: my-autograd").replace(
+        "examples: 200", "examples: 20"
+    )
+    folder_ = tmp_path / "specs"
+    folder_.mkdir()
+    (folder_ / "my-autograd.yaml").write_text(spec, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["problems", "check", str(folder_)])
+    assert result.exit_code == 0, result.output
+    assert "graphs ready for 1" in result.output
+    assert list((private_cache / "graphs").glob("my-autograd-*.json"))
+
+    def no_drawing(*args: object) -> list[StoredGraph]:
+        raise AssertionError("drew the graphs again")
+
+    monkeypatch.setattr(corpus, "generate", no_drawing)
+    problem = Catalog([folder_]).get("my-autograd")
+    assert problem.properties is not None
+    assert len(prepare_properties(problem, problem.properties).graphs) == 20

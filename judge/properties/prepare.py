@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from judge.properties.corpus import Graph, load_graphs, wrap
@@ -9,7 +10,7 @@ from judge.properties.shipped import shape_of, shipped
 from judge.properties.stress import StressGraph, build
 from judge.spec.model import Problem, Properties
 
-__all__ = ["PreparedProperties", "prepare_properties", "shape_of"]
+__all__ = ["PreparedProperties", "prepare_graphs", "prepare_properties", "shape_of"]
 
 
 @dataclass(frozen=True)
@@ -44,3 +45,15 @@ def prepare_properties(
         for check in properties.stress
     )
     return PreparedProperties(properties, seed, examples, graphs, stress)
+
+
+def prepare_graphs(problems: Iterable[Problem]) -> int:
+    """Make ready (shipped, else generated and cached) the graphs of every problem that
+    has random graphs, so that the first run of each reads them instead of drawing them
+    (``judge problems check`` does this for an instructor's folder).  How many had them."""
+    count = 0
+    for problem in problems:
+        if problem.properties is not None:
+            prepare_properties(problem, problem.properties)
+            count += 1
+    return count
