@@ -37,7 +37,7 @@ from judge.runner.outcome import (
     TimedOut,
 )
 from judge.sandbox import detect, workspace
-from judge.sandbox.levels import Sandbox
+from judge.sandbox.levels import Sandbox, precompile
 
 HARNESS = Path(__file__).with_name("harness.py")
 # The stdlib-only interpreter the harness imports from its own folder (the judge imports
@@ -68,7 +68,9 @@ KEEP_STRAY_OUTPUT = 4096
 
 def harness_files() -> list[str]:
     """The harness, the interpreter and their bytecode, if cached: all the worker reads
-    of the judge (the sandbox lets it read these and no other file of the judge)."""
+    of the judge (the sandbox lets it read these and no other file of the judge).
+    Their bytecode is written first where missing: the worker cannot write it."""
+    precompile((HARNESS, INTERPRETER))
     files = []
     for source in (HARNESS, INTERPRETER):
         files.append(str(source))

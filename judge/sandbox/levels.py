@@ -131,7 +131,16 @@ def hidden_folders() -> tuple[str, ...]:
 def compile_lockdown() -> None:
     """Write the bytecode of the worker's sandbox modules if it is missing or stale:
     the worker runs with -B and never writes it, and compiling them costs it ~3 ms."""
-    for source in LOCKDOWN.glob("*.py"):
+    precompile(tuple(LOCKDOWN.glob("*.py")))
+
+
+@functools.cache
+def precompile(sources: tuple[Path, ...]) -> None:
+    """Write the bytecode of ``sources``, modules the worker imports, where it is
+    missing or stale (once per process): the worker runs ``python -B`` and would compile
+    them afresh every time.  Where the folder cannot be written (an installed judge),
+    pip wrote the bytecode at install time; failing here only costs the worker time."""
+    for source in sources:
         cached = Path(importlib.util.cache_from_source(str(source)))
         with contextlib.suppress(OSError):
             if cached.exists() and cached.stat().st_mtime >= source.stat().st_mtime:
