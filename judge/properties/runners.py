@@ -3,11 +3,13 @@
 Property checks only need ``run(program, timeout) -> Outcome``; a grading ``Session``
 has it (it runs the submission in its sandboxed worker), and so does ``EngineRunner``,
 which runs an engine of our own (the reference, a broken engine) here, for tests and
-benchmarks.
+benchmarks.  ``run_each`` runs many graphs with a runner's ``run_many`` where it has
+one (a ``Session`` pipelines them to its worker), else one by one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator, Sequence
 from typing import Any, Protocol
 
 from judge.program.model import Program
@@ -19,6 +21,20 @@ class Runner(Protocol):
     """Runs one graph program and reports what came back."""
 
     def run(self, program: Program | dict[str, Any], timeout: float) -> Outcome: ...
+
+
+def run_each(
+    runner: Runner, programs: Sequence[Program | dict[str, Any]], timeout: float
+) -> Generator[Outcome, None, None]:
+    """The outcome of each of ``programs``, in order, as ``runner.run`` would give it:
+    through the runner's ``run_many`` if it has one (fewer round trips to a worker; no
+    CPU times), else one ``run`` at a time.  A caller that stops early closes it."""
+    many = getattr(runner, "run_many", None)
+    if many is not None:
+        yield from many(programs, timeout)
+        return
+    for program in programs:
+        yield runner.run(program, timeout)
 
 
 class EngineRunner:

@@ -17,7 +17,7 @@ from judge.compare import check_number, close_enough, compare
 from judge.engine.evaluate import Reference
 from judge.program.model import Program
 from judge.properties.prepare import PreparedProperties
-from judge.properties.runners import Runner
+from judge.properties.runners import Runner, run_each
 from judge.properties.shrink import Attempt
 from judge.runner.outcome import Kind, Outcome, Raised
 from judge.spec.model import Expect, Problem, Tolerance
@@ -61,26 +61,31 @@ def run_corpus(prepared: PreparedProperties, context: Context) -> CorpusRun:
     answered: list[tuple[int, Outcome]] = []
     failures: list[Attempt] = []
     ran = 0
-    for index, graph in enumerate(prepared.graphs):
-        outcome = context.runner.run(graph.wire, context.timeout)
-        ran += 1
-        if outcome.kind is Kind.OK:
-            answered.append((index, outcome))
-            mismatches = compare(
-                graph.reference,
-                NO_EXPECT,
-                outcome.data,
-                outcome.grad,
-                graph.names,
-                context.problem.tolerance,
-                check_grad=True,
-            )
-            if mismatches:
-                failures.append(Attempt(graph.program, graph.reference, outcome, tuple(mismatches)))
-        else:
-            failures.append(Attempt(graph.program, graph.reference, outcome, ()))
-            if outcome.kind not in (Kind.RAISED, Kind.MISSING):
-                break  # the worker was stopped: do not pay for it again on every graph
+    # All the graphs at once (pipelined to the worker), compared as they come back.
+    outcomes = run_each(context.runner, [graph.wire for graph in prepared.graphs], context.timeout)
+    try:
+        for index, (graph, outcome) in enumerate(zip(prepared.graphs, outcomes, strict=False)):
+            ran += 1
+            if outcome.kind is Kind.OK:
+                answered.append((index, outcome))
+                mismatches = compare(
+                    graph.reference,
+                    NO_EXPECT,
+                    outcome.data,
+                    outcome.grad,
+                    graph.names,
+                    context.problem.tolerance,
+                    check_grad=True,
+                )
+                if mismatches:
+                    attempt = Attempt(graph.program, graph.reference, outcome, tuple(mismatches))
+                    failures.append(attempt)
+            else:
+                failures.append(Attempt(graph.program, graph.reference, outcome, ()))
+                if outcome.kind not in (Kind.RAISED, Kind.MISSING):
+                    break  # the worker was stopped: do not pay for it again on every graph
+    finally:
+        outcomes.close()  # stopped early: the graphs still in flight are dropped
     return CorpusRun(ran, tuple(answered), tuple(failures))
 
 
