@@ -157,7 +157,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("submission", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("submission", type=click.Path(path_type=Path))
 @click.option(
     "-p",
     "--problem",
@@ -196,7 +196,9 @@ def run(
     sandbox: str,
     audience: str,
 ) -> None:
-    """Grade one SUBMISSION file (a .py file or a Jupyter notebook) and print its report.
+    """Grade one SUBMISSION (a .py file, a Jupyter notebook, or a student's folder of
+    modules such as engine.py + nn.py or micrograd/engine.py + micrograd/nn.py) and
+    print its report.
 
     Exit status: 0 passed, 1 not passed, 2 usage or spec error, 3 internal error,
     130 interrupted.

@@ -111,21 +111,62 @@ def read_submission(path: Path) -> bytes:
         os.close(descriptor)
 
 
-def _open_below(root: Path, parts: tuple[str, ...], path: Path) -> int:
-    """A descriptor of ``root/parts...``, opened with no link followed below ``root``."""
+def open_folder(path: Path) -> int:
+    """A descriptor of the folder ``path``, opened as ``read_submission`` opens a file:
+    no link followed from where ``path`` starts (``start_of``).  Close it when done.
+
+    Raises ``UnsafeSubmission`` for a link or anything not a folder on the way, and
+    ``SubmissionError`` for a folder that is missing or unreadable.
+    """
+    root, parts = start_of(path)
+    if not parts:  # the working folder itself: trusted, as the start always is
+        with _as_submission_error(path):
+            return os.open(root, _FOLDER_FLAGS)
+    return _open_below(root, parts, path, folder_at_end=True)
+
+
+def read_regular_at(folder: int, name: str, shown: str) -> bytes:
+    """The bytes of the entry ``name`` of the open folder ``folder``, under the rules of
+    ``read_submission`` (no link followed, one name only, a regular file, at most
+    ``MAX_SUBMISSION_BYTES``, UTF-8); ``shown`` names it in errors."""
+    with _as_submission_error(Path(shown)):
+        mode = os.lstat(name, dir_fd=folder).st_mode
+        _refuse_unless(mode, Path(shown), True)
+        descriptor = os.open(name, _READ_FLAGS, dir_fd=folder)
+    try:
+        return _read_regular(descriptor, Path(shown))
+    finally:
+        os.close(descriptor)
+
+
+def open_folder_at(folder: int, name: str, shown: str) -> int:
+    """A descriptor of the sub-folder ``name`` of the open folder ``folder``, not
+    following a link (``UnsafeSubmission`` if it is one)."""
+    with _as_submission_error(Path(shown)):
+        mode = os.lstat(name, dir_fd=folder).st_mode
+        _refuse_unless(mode, Path(shown), False)
+        return os.open(name, _FOLDER_FLAGS, dir_fd=folder)
+
+
+def _open_below(
+    root: Path, parts: tuple[str, ...], path: Path, folder_at_end: bool = False
+) -> int:
+    """A descriptor of ``root/parts...``, opened with no link followed below ``root``:
+    a regular file at the end, or a folder with ``folder_at_end``."""
     if not _BY_FOLDER:  # Windows: check each step, then open (links need privileges there)
         with _as_submission_error(path):
             for index in range(len(parts)):
                 here = root.joinpath(*parts[: index + 1])
                 shown = _typed(path, len(parts) - 1 - index)
-                _refuse_unless(here.lstat().st_mode, shown, index == len(parts) - 1)
-            return os.open(path, _READ_FLAGS)
+                last = index == len(parts) - 1 and not folder_at_end
+                _refuse_unless(here.lstat().st_mode, shown, last)
+            return os.open(path, _FOLDER_FLAGS if folder_at_end else _READ_FLAGS)
     with _as_submission_error(root):
         folder = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         with _as_submission_error(path):
             for index, part in enumerate(parts):
-                last = index == len(parts) - 1
+                last = index == len(parts) - 1 and not folder_at_end
                 mode = os.lstat(part, dir_fd=folder).st_mode
                 _refuse_unless(mode, _typed(path, len(parts) - 1 - index), last)
                 # O_NOFOLLOW again: the entry may have become a link since the lstat.

@@ -30,13 +30,13 @@ from judge.batch.outcome import (
 )
 from judge.batch.pool import Job, grade_in_pool
 from judge.errors import JudgeError, SubmissionError
-from judge.files import read_submission
 from judge.grading.grade import Options, grade
 from judge.grading.plan import Plan
 from judge.interrupt import interruptible
 from judge.properties.check import not_run
 from judge.report.gradebook import Entry, Gradebook
 from judge.results import Report, Status, TestResult, Verdict
+from judge.submission import read
 
 OnDone = Callable[[Entry, bool], None]
 """Called in the calling thread as each submission is done: the entry, and whether it
@@ -268,7 +268,7 @@ def _look_up(
     if submission.problem:
         return Job(index, submission, None), None
     try:
-        content = read_submission(submission.path)
+        content = read(submission.path)  # a student's folder is keyed by all its modules
     except SubmissionError as error:  # a link, a FIFO, too big...: a row saying why
         return Job(index, replace(submission, problem=str(error)), None), None
     key = result_key(content, plan, options)

@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from judge.files import read_submission
 from judge.grading.cases import grade_case
 from judge.grading.places import place_lines
 from judge.grading.plan import Plan
@@ -17,7 +16,7 @@ from judge.results import Report, Status, TestResult, Verdict, summarize
 from judge.runner.outcome import LoadError, LoadErrorKind
 from judge.sandbox import plan as sandbox_plan
 from judge.spec.model import Problem
-from judge.submission import source_of
+from judge.submission import Source, folder, read, source_of
 from judge.verdicts import (
     NOT_RUN_BUDGET,
     STOPPED_BUDGET,
@@ -41,8 +40,8 @@ class Options:
 def check_submission(path: Path) -> None:
     """Raise ``SubmissionError`` unless ``path`` is a readable UTF-8 file of sane size
     (a notebook: a valid one; ``UnsafeSubmission`` if it is a symbolic link or not a
-    regular file)."""
-    source_of(path, read_submission(path))
+    regular file; a student's folder: every module under the same rules)."""
+    source_of(path, read(path))
 
 
 def grade(
@@ -61,15 +60,15 @@ def grade(
     """
     problem = plan.problem
     if content is None:
-        content = read_submission(path)
+        content = read(path)  # a file, or a student's folder packed whole
     source = source_of(path, content)
     started = time.monotonic()
     timeout = options.timeout or problem.time_limit
     sandbox = sandbox_plan(options.sandbox, problem.imports, problem.forbid_imports)
     budget = options.budget or max(problem.budget, timeout)
     deadline = started + budget
-    worker_file = source.text.encode("utf-8")
-    with Session(path, problem.entry, {}, deadline, sandbox, worker_file) as session:
+    worker_file, config = _for_worker(source, content, problem.entry)
+    with Session(path, problem.entry, config, deadline, sandbox, worker_file) as session:
         load = session.start(timeout)
         held = {"sandbox": {"level": sandbox.level.value, "layers": session.layers}}
         if load.error is not None:
@@ -89,6 +88,16 @@ def grade(
         extra["budget"] = {"seconds": budget, "spent": True}
     report = summarize(str(path), problem.id, results, plan.max_score, duration, extra)
     return place_lines(replace(report, message=note) if note else report, source)
+
+
+def _for_worker(source: Source, content: bytes, entry: str) -> tuple[bytes, dict[str, Any]]:
+    """What the worker gets: the Python text (a notebook's code, no byte-order mark,
+    ``\n`` line ends); for a student's folder, its modules so made (still packed) and
+    their names, files and first lines in ``source``'s text (its ``modules``)."""
+    if not source.is_folder:
+        return source.text.encode("utf-8"), {}
+    modules = folder.normalized(folder.unpack(content))
+    return folder.pack(modules), {"modules": folder.worker_modules(modules, entry)}
 
 
 def _budget_note(results: list[TestResult], budget: float) -> str:

@@ -22,8 +22,12 @@ _LINE = re.compile(r"\bline (\d+)\b")
 
 
 def place_lines(report: Report, source: Source) -> Report:
-    """``report`` with its places named as the student finds them in ``source``."""
-    if not source.is_notebook:
+    """``report`` with its places named as the student finds them in ``source``.
+
+    A student's folder (``judge.submission.folder``) is named the same way, by file:
+    ``nn.py, line 12``, each ``line`` the line in its file (the report's ``extra``
+    names the file too)."""
+    if not source.is_notebook and not source.is_folder:
         return report
     tests = tuple(_test_placed(test, source) for test in report.tests)
     return replace(
@@ -55,6 +59,9 @@ def _extra(extra: dict[str, Any], source: Source) -> dict[str, Any]:
         cell, placed["line"] = source.locate(line)
         if cell is not None:
             placed["cell"] = cell
+        file = source.file_of(line)
+        if file is not None:
+            placed["file"] = file
     return placed
 
 
@@ -64,4 +71,4 @@ def _text(text: str, source: Source) -> str:
     if not text:
         return text
     renamed = _LINE.sub(lambda match: source.where(int(match.group(1))), text)
-    return renamed.replace("your file", "your notebook")
+    return renamed if source.is_folder else renamed.replace("your file", "your notebook")

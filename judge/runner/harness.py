@@ -243,6 +243,78 @@ class Watchdog:
             self.answer(request_id, frame)
 
 
+class StudentModules:
+    """The modules of a student's folder (``engine``, ``micrograd.nn``), served to
+    ``import`` from the code compiled when the worker started, first on
+    ``sys.meta_path``.
+
+    Every module is compiled under the one file name of the submission, at its first
+    line in the text the judge's ``judge.submission.folder.source`` makes (blank lines
+    before it): the frames, tripwires and line reports that know the submission by its
+    file name know all its modules by it, and every line is a line of that text.  A
+    package gets no search path: ``micrograd.engine`` is the student's or nothing,
+    never the micrograd installed beside the judge.
+    """
+
+    def __init__(self, path: str, listed: list[Any]) -> None:
+        self.path = path
+        self.codes: dict[str, Any] = {}
+        self.packages = {str(name) for name, _, package in listed if package}
+        self.tops = frozenset(str(name).partition(".")[0] for name, _, _ in listed)
+        self.trees: list[Any] = []
+        self.lines: list[str] = []
+        self.files = [(str(name), str(file)) for name, file, _ in listed]
+
+    def compile(self) -> dict[str, Any] | None:
+        """Read and compile every module; the first syntax error's account, or None."""
+        folder = os.path.dirname(self.path)
+        for name, file in self.files:
+            if not file:  # a package folder without __init__.py
+                self.codes[name] = None
+                continue
+            with open(os.path.join(folder, file), encoding="utf-8-sig") as handle:
+                text = handle.read()
+            padded = "\n" * len(self.lines) + text
+            own = text.split("\n")
+            self.lines += own[:-1] if text.endswith("\n") else own
+            try:
+                tree = compile(padded, self.path, "exec", _ast.PyCF_ONLY_AST, dont_inherit=True)
+                self.codes[name] = compile(tree, self.path, "exec", dont_inherit=True)
+                self.trees.append(tree)
+            except (SyntaxError, ValueError) as error:
+                return syntax_error(error)
+        return None
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name not in self.codes:
+            return None
+        # ModuleSpec without importing importlib.machinery: every module's spec is one.
+        return type(sys.__spec__)(name, self, is_package=name in self.packages)
+
+    def create_module(self, spec: Any) -> None:
+        return None
+
+    def exec_module(self, module: Any) -> None:
+        module.__file__ = self.path
+        code = self.codes[module.__name__]
+        if code is not None:
+            exec(code, module.__dict__)
+
+
+def syntax_error(error: SyntaxError | ValueError) -> dict[str, Any]:
+    """The load error for a submission that does not compile."""
+    if isinstance(error, SyntaxError):
+        return {
+            "kind": "syntax",
+            "type": "SyntaxError",
+            "message": (error.msg or "")[:MESSAGE_KEEP],
+            "line": error.lineno,
+            "frames": [[error.lineno, (error.text or "").strip()[:LINE_KEEP]]],
+        }
+    # null bytes, on Python 3.11
+    return {"kind": "syntax", "type": "SyntaxError", "message": str(error), "line": None, "frames": []}
+
+
 class Worker:
     """The worker's state: the channel, the submission's path, code and entry class."""
 
@@ -254,6 +326,8 @@ class Worker:
         self.code: Any = None
         self.syntax_error: dict[str, Any] | None = None
         self.cls: type | None = None
+        self.modules: StudentModules | None = None  # a student's folder, when it is one
+        self.entry_module = ""
         self.request_id: int | None = None  # None while the submission loads
         self.capture: Capture | None = None
         self.watchdog: Watchdog | None = None
@@ -261,6 +335,18 @@ class Worker:
     def send(self, message: dict[str, Any]) -> None:
         self.responses.write(json.dumps(message) + "\n")
         self.responses.flush()
+
+    def parse_folder(self, path: str, modules: dict[str, Any]) -> list[Any]:
+        """Read and compile a student's folder (``modules``: the judge's list of its
+        modules and the entry's name); return the modules' syntax trees ([] if one
+        does not compile)."""
+        self.path = path
+        self.entry_module = str(modules["entry"])
+        self.modules = StudentModules(path, modules["list"])
+        self.syntax_error = self.modules.compile()
+        lines = [line + "\n" for line in self.modules.lines]
+        linecache.cache[path] = (sum(map(len, lines)), None, lines, path)
+        return self.modules.trees if self.syntax_error is None else []
 
     def parse(self, path: str) -> Any:
         """Read and compile the submission; return its syntax tree (None if invalid).
@@ -281,23 +367,8 @@ class Worker:
             # ``from __future__`` flags.
             tree: Any = compile(source, path, "exec", _ast.PyCF_ONLY_AST, dont_inherit=True)
             self.code = compile(tree, path, "exec", dont_inherit=True)
-        except SyntaxError as error:
-            self.syntax_error = {
-                "kind": "syntax",
-                "type": "SyntaxError",
-                "message": (error.msg or "")[:MESSAGE_KEEP],
-                "line": error.lineno,
-                "frames": [[error.lineno, (error.text or "").strip()[:LINE_KEEP]]],
-            }
-            return None
-        except ValueError as error:  # null bytes, on Python 3.11
-            self.syntax_error = {
-                "kind": "syntax",
-                "type": "SyntaxError",
-                "message": str(error),
-                "line": None,
-                "frames": [],
-            }
+        except (SyntaxError, ValueError) as error:  # ValueError: null bytes, on 3.11
+            self.syntax_error = syntax_error(error)
             return None
         return tree
 
@@ -309,12 +380,17 @@ class Worker:
         # pickle look the class's module up there.
         module = type(sys)("submission")
         module.__file__ = self.path
-        sys.modules["submission"] = module
-        namespace: dict[str, Any] = module.__dict__
         try:
-            exec(self.code, namespace)
+            if self.modules is not None:  # a folder: its entry module, imported
+                sys.meta_path.insert(0, self.modules)
+                __import__(self.entry_module)
+                module = sys.modules[self.entry_module]
+            else:
+                sys.modules["submission"] = module
+                exec(self.code, module.__dict__)
         except (Exception, SystemExit, KeyboardInterrupt) as error:
             return {"kind": "exception", **describe_exception(error, self.path)}
+        namespace: dict[str, Any] = module.__dict__
         cls = namespace.get(entry)
         if not isinstance(cls, type):
             classes = sorted(k for k, v in namespace.items() if isinstance(v, type))
@@ -488,11 +564,24 @@ class Worker:
         settings = config.get("sandbox")
         lockdown = load_lockdown()
         state: dict[str, Any] = {"layers": lockdown.limit(config.get("limits", {})), "missing": {}}
-        tree = self.parse(config["submission"])
+        modules = config.get("modules")
+        if modules is not None:
+            trees = self.parse_folder(config["submission"], modules)
+        else:
+            tree = self.parse(config["submission"])
+            trees = [tree] if tree is not None else []
         if settings is not None:
-            wanted = lockdown.imports.static_imports(tree) if tree is not None else []
+            own = self.modules.tops if self.modules is not None else frozenset()
+            wanted = [
+                name
+                for tree in trees
+                for name in lockdown.imports.static_imports(tree)
+                if lockdown.imports.top_level(name) not in own  # the student's: never preloaded
+            ]
             workdir = os.path.dirname(self.path)
             lockdown.confine(settings, wanted, workdir, state)
+            # The student's own modules may import each other, and nothing else more.
+            settings = {**settings, "imports": [*settings.get("imports", []), *own]}
             state["layers"] += lockdown.arm(self.path, settings, workdir, self.forbidden)
         self.send({"sandbox": state})
         loaded = self.captured(lambda: self.load(config["entry"]))

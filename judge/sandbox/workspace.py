@@ -64,33 +64,74 @@ class Workspace:
         self._locks.clear()
 
 
-def create(source: Path, content: bytes | None, drop: bool) -> Workspace:
+def create(
+    source: Path,
+    content: bytes | None,
+    drop: bool,
+    files: tuple[tuple[str, bytes], ...] | None = None,
+) -> Workspace:
     """A new workspace holding ``content`` (or a copy of ``source`` if None) as
-    ``submission.py``; with a user of its own when ``drop`` (the judge is root)."""
+    ``submission.py``; with a user of its own when ``drop`` (the judge is root).
+
+    ``files``: a student's folder instead, each module at its relative path
+    (``engine.py``, ``micrograd/nn.py``: the names its imports need, never the folder's
+    own); ``submission.py`` is then no file, only the one name the worker compiles them
+    all under (see ``judge.submission.folder``)."""
     sweep_once()
     folder = tempfile.mkdtemp(prefix=PREFIX)
     locks = [_hold(folder)] if fcntl is not None else []
     copy = os.path.join(folder, SUBMISSION)
     try:
-        if content is None:
+        if files is not None:
+            written = _lay_out(folder, files)
+        elif content is None:
             shutil.copyfile(source, copy)
+            written = [copy]
         else:
             Path(copy).write_bytes(content)
+            written = [copy]
         user = None
         if drop:
             slot, fd = _allocate_user()
             locks.append(fd)
             user = (UID_BASE + slot, UID_BASE + slot)
-            os.chown(copy, *user)
-            os.chmod(copy, 0o400)
+        # Deepest first: a folder is closed (0500, when it goes to the worker's user:
+        # the judge's own must stay removable) once what it holds is written.
+        for path in sorted(written, key=lambda p: -p.count(os.sep)):
+            if user is not None:
+                os.chown(path, *user)
+            if not os.path.isdir(path):
+                os.chmod(path, 0o400)
+            elif user is not None:
+                os.chmod(path, 0o500)
+        if user is not None:
             os.chown(folder, *user)
             os.chmod(folder, 0o500)
-        else:
-            os.chmod(copy, 0o400)
     except BaseException:
         Workspace(folder, copy, None, locks).remove()
         raise
     return Workspace(folder, copy, user, locks)
+
+
+def _lay_out(folder: str, files: tuple[tuple[str, bytes], ...]) -> list[str]:
+    """Write each ``(relative path, bytes)`` of ``files`` below ``folder``; return the
+    files and sub-folders made.  The paths come from ``judge.files`` reading a folder
+    (no ``..``, no absolute path); checked again, as they are about to be written."""
+    made: list[str] = []
+    for relative, data in files:
+        parts = relative.split("/")
+        if relative.startswith("/") or any(part in ("", ".", "..") for part in parts):
+            raise OSError(f"not a module path of a student's folder: {relative!r}")
+        for depth in range(1, len(parts)):
+            inner = os.path.join(folder, *parts[:depth])
+            if not os.path.isdir(inner):
+                os.mkdir(inner, 0o700)
+                made.append(inner)
+        path = os.path.join(folder, *parts)
+        with open(path, "xb") as handle:
+            handle.write(data)
+        made.append(path)
+    return made
 
 
 def _hold(folder: str) -> int:

@@ -19,10 +19,9 @@ from pathlib import Path
 
 from judge.batch.discover import Submission
 from judge.errors import SubmissionError, UsageError
-from judge.files import read_submission
 from judge.similarity.tokens import Token, tokens, units
 from judge.similarity.winnow import WINDOW, Fingerprint, K, kgram_hashes, winnow
-from judge.submission.load import source_of
+from judge.submission.load import read, source_of
 from judge.submission.source import Source, where
 
 # Measured (tests/test_similarity.py, docs/grading.md): independent engines of the
@@ -154,7 +153,7 @@ def load(
             skipped.append((submission.name, submission.problem))
             continue
         try:
-            content = read_submission(submission.path)
+            content = read(submission.path)  # a file, or a student's folder whole
             source = source_of(submission.path, content)
         except SubmissionError as error:
             skipped.append((submission.name, str(error)))
@@ -259,6 +258,11 @@ def _span(doc: Document, tokens_: range) -> Span:
     """The lines of ``doc`` that hold its tokens ``tokens_``."""
     start = doc.tokens[tokens_.start].line
     end = doc.tokens[min(tokens_.stop, len(doc.tokens)) - 1].line
+    if doc.source.is_folder:  # a student's folder: named by file ("nn.py, line 3")
+        shown = doc.source.where(start)
+        if end != start:
+            shown += f" to {doc.source.where(end)}"
+        return Span(start, end, shown)
     (cell, line), (end_cell, end_line) = doc.source.locate(start), doc.source.locate(end)
     if cell != end_cell:
         return Span(start, end, f"{where(cell, line)} to {where(end_cell, end_line)}")

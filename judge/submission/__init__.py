@@ -8,7 +8,7 @@ its lines came from ("cell 3, line 4"), so that every line the judge shows point
 what the student sees in their editor.
 """
 
-from judge.submission.load import source_of
+from judge.submission.load import read, source_of
 from judge.submission.source import NOTEBOOK_SUFFIX, SUFFIXES, Source, where
 
-__all__ = ["NOTEBOOK_SUFFIX", "SUFFIXES", "Source", "source_of", "where"]
+__all__ = ["NOTEBOOK_SUFFIX", "SUFFIXES", "Source", "read", "source_of", "where"]

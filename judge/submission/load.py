@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+from pathlib import Path
+
+from judge.files import read_submission
+from judge.submission import folder
 from judge.submission.notebook import notebook_source
 from judge.submission.source import NOTEBOOK_SUFFIX, Source, decode
+
+
+def read(path: Path) -> bytes:
+    """The bytes to grade of the submission at ``path``, read once and safely: a file's
+    (``judge.files.read_submission``), or a student's folder packed whole
+    (``judge.submission.folder``: its modules, as one byte string).  These bytes are
+    graded, hashed for the cache and compared for twins; ``source_of`` reads both."""
+    if folder.is_folder(path):
+        return folder.pack(folder.read_folder(path))
+    return read_submission(path)
 
 
 def source_of(name: str | PurePath, content: bytes) -> Source:
@@ -17,6 +31,8 @@ def source_of(name: str | PurePath, content: bytes) -> Source:
     is not UTF-8, holds NUL bytes (a binary file named like a submission), or a
     notebook that is not one (see ``judge.submission.notebook``).
     """
+    if folder.is_packed(content):
+        return folder.source(folder.unpack(content))
     shown = str(name)
     text = decode(content, shown)
     if PurePath(shown).suffix.lower() == NOTEBOOK_SUFFIX or _looks_like_notebook(text):

@@ -24,20 +24,39 @@ class Source:
 
     text: str
     cells: tuple[tuple[int, int], ...] = ()
+    # A student's folder (``judge.submission.folder``): its files' paths, and in
+    # ``cells`` each line's file (0-based index into ``files``) and line in that file.
+    files: tuple[str, ...] = ()
 
     @property
     def is_notebook(self) -> bool:
-        return bool(self.cells)
+        return bool(self.cells) and not self.files
+
+    @property
+    def is_folder(self) -> bool:
+        return bool(self.files)
 
     def locate(self, line: int) -> tuple[int | None, int]:
         """``(cell, line in the cell)`` of the text's ``line`` for a notebook;
-        ``(None, line)`` for a Python file, or a line the notebook does not have."""
+        ``(None, line in its file)`` for a folder (``file_of`` says which file);
+        ``(None, line)`` for a Python file, or a line the text does not have."""
         if self.cells and 1 <= line <= len(self.cells):
-            return self.cells[line - 1]
+            place, number = self.cells[line - 1]
+            return (None, number) if self.files else (place, number)
         return None, line
 
+    def file_of(self, line: int) -> str | None:
+        """The file of a folder that the text's ``line`` lies in (None: not a folder)."""
+        if self.files and 1 <= line <= len(self.cells):
+            return self.files[self.cells[line - 1][0]]
+        return None
+
     def where(self, line: int) -> str:
-        """The text's ``line`` as the student finds it: ``line 12``, ``cell 3, line 4``."""
+        """The text's ``line`` as the student finds it: ``line 12``, ``cell 3, line 4``,
+        ``nn.py, line 12`` in a folder."""
+        file = self.file_of(line)
+        if file is not None:
+            return f"{file}, {where(*self.locate(line))}"
         return where(*self.locate(line))
 
 
