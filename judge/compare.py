@@ -116,3 +116,32 @@ def compare(
             elif not close_enough(number, expected, scales[name], tolerance):
                 mismatches.append(Mismatch(name, field, expected, got_values[name]))
     return mismatches
+
+
+def compare_readings(
+    reference: Reference,
+    expect: Expect,
+    data: dict[str, Any],
+    grad: dict[str, Any],
+    tolerance: Tolerance,
+) -> list[Mismatch]:
+    """Every mismatch among a network program's readings (``judge.program.network``):
+    each reading the reference took, data or grad, within the same tolerance as a
+    node's; written expectations first."""
+    mismatches = []
+    fields = (
+        ("data", data, expect.data, reference.data, reference.data_scale),
+        ("grad", grad, expect.grad, reference.grad, reference.grad_scale),
+    )
+    for field, got_values, written, computed, scales in fields:
+        for name, value in computed.items():
+            expected = written.get(name, value)
+            if name not in got_values:
+                mismatches.append(Mismatch(name, field, expected, "nothing", "not returned"))
+                continue
+            number, problem = check_number(got_values[name])
+            if number is None:
+                mismatches.append(Mismatch(name, field, expected, got_values[name], problem))
+            elif not close_enough(number, expected, scales[name], tolerance):
+                mismatches.append(Mismatch(name, field, expected, got_values[name]))
+    return mismatches

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from judge.engine import network
 from judge.engine.reference import Value
 from judge.program.model import Program
-from judge.runner.interpreter import execute, paused_gc
+from judge.program.network import NetworkProgram
+from judge.runner.interpreter import ContractBroken, NetworkRun, execute, paused_gc
 
 
 class ReferenceError(Exception):
@@ -44,3 +46,38 @@ def evaluate(program: Program) -> Reference:
         data_scale={name: node.scale for name, node in nodes.items()},
         grad_scale={name: node.grad_scale for name, node in nodes.items()},
     )
+
+
+def evaluate_network(program: NetworkProgram) -> Reference:
+    """Run a network program on the reference network (``judge.engine.network``), with
+    the interpreter the worker runs it with; every reading with its rounding scale."""
+    data: dict[str, float] = {}
+    grad: dict[str, float] = {}
+    data_scale: dict[str, float] = {}
+    grad_scale: dict[str, float] = {}
+
+    def observe(name: str, field: str, node: Value) -> None:
+        if field == "data":
+            data[name], data_scale[name] = node.data, node.scale
+        else:
+            grad[name], grad_scale[name] = node.grad, node.grad_scale
+
+    classes = {"Value": Value, "Neuron": network.Neuron, "Layer": network.Layer, "MLP": network.MLP}
+    wire = program.to_wire()["network"]
+    try:
+        with paused_gc():
+            run = NetworkRun(wire, classes, observe, network.inject, network.descend)  # type: ignore[arg-type]
+            run.run(wire["steps"])  # type: ignore[index]
+    except (ArithmeticError, ValueError, TypeError, ContractBroken) as error:
+        raise ReferenceError(f"the reference network cannot run it: {error}") from None
+    for name, number in [*data.items(), *grad.items()]:
+        if not math.isfinite(number):
+            raise ReferenceError(f"{name} is {number!r}, not a finite number")
+    return Reference(data, grad, data_scale, grad_scale)
+
+
+def evaluate_case(program: Program | NetworkProgram) -> Reference:
+    """The reference values of a case's program, a graph or a network."""
+    if isinstance(program, NetworkProgram):
+        return evaluate_network(program)
+    return evaluate(program)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from judge.compare import Mismatch, compare
+from judge.compare import Mismatch, compare, compare_readings
 from judge.grading.plan import PreparedCase
 from judge.grading.session import Session
+from judge.program.network import NetworkProgram
 from judge.results import TestResult, Verdict
 from judge.runner.outcome import Kind
 from judge.spec.model import Case, Problem
@@ -21,7 +22,11 @@ def grade_case(
 ) -> TestResult:
     """Run the case's program in the worker and compare every named node."""
     case = prepared.case
-    outcome = session.run(case.program, timeout)
+    reference = prepared.reference
+    if isinstance(case.program, NetworkProgram):  # the readings the judge keeps
+        outcome = session.run(case.program.to_wire([*reference.data, *reference.grad]), timeout)
+    else:
+        outcome = session.run(case.program, timeout)
 
     def result(status: Verdict, message: str, **fields: Any) -> TestResult:
         score = case.points if status is Verdict.PASSED else 0.0
@@ -41,8 +46,15 @@ def grade_case(
     if outcome.kind is not Kind.OK:
         verdict, message, extra = judge_outcome(outcome, timeout)
         return result(verdict, message, **extra)
+    if isinstance(case.program, NetworkProgram):
+        mismatches = compare_readings(
+            reference, case.expect, outcome.data, outcome.grad, problem.tolerance
+        )
+        if not mismatches:
+            return result(Verdict.PASSED, "")
+        return result(Verdict.FAILED, failure_message(case, mismatches))
     mismatches = compare(
-        prepared.reference,
+        reference,
         case.expect,
         outcome.data,
         outcome.grad,

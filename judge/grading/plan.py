@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from judge.engine.evaluate import Reference, evaluate
+from judge.engine.evaluate import Reference, evaluate_case
 from judge.properties.prepare import PreparedProperties, prepare_properties
 from judge.spec.model import Case, Problem
 
@@ -42,7 +42,7 @@ class Plan:
 def prepare(problem: Problem, seed: int | None = None, examples: int | None = None) -> Plan:
     """Evaluate every case of ``problem`` on the reference engine, and load its random
     graphs (``seed`` and ``examples`` override the spec's) and stress graphs."""
-    cases = tuple(PreparedCase(case, evaluate(case.program)) for case in problem.cases)
+    cases = tuple(PreparedCase(case, evaluate_case(case.program)) for case in problem.cases)
     if problem.properties is None:
         return Plan(problem, cases)
     properties = prepare_properties(problem, problem.properties, seed, examples)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import numbers
+import sys
 import time
 
 TYPE_CHECKING = False  # typing costs the worker 2 ms to import; only annotations use it
@@ -182,6 +183,10 @@ def answer(
     are measured the same way.
     """
     started = clock()
+    network = program.get("network")
+    if network is not None:  # a network program (judge.program.network)
+        data, grad = network_answer(cls, network)
+        return data, grad, clock() - started
     nodes = execute(program["ops"], program["backward"], cls)
     read = program.get("read") or list(nodes)
     data = {name: number(nodes[name].data) for name in read}
@@ -225,3 +230,216 @@ def type_name(kind: type) -> str:
     """
     name: str = type.__dict__["__name__"].__get__(kind)
     return name[:TYPE_NAME_KEEP]
+
+
+# Network programs (judge.program.network): a module of the submission's, built, given
+# its weights and run through steps.  The same function runs the reference network in
+# the judge (judge.engine.evaluate.evaluate_network), so both sides build, call, sum the
+# loss and step in the same order, to the bit.
+
+
+class ContractBroken(Exception):
+    """The network broke micrograd's interface where the judge checks it directly: a
+    class missing, ``parameters()`` of the wrong length, a call's output of the wrong
+    shape (a list for one output), an input list changed by the call."""
+
+
+class Fixed:
+    """A reading that is a plain number (a count), read like a node: ``.data``."""
+
+    __slots__ = ("data", "scale")
+
+    def __init__(self, data: int) -> None:
+        self.data = data
+        self.scale = 0.0
+
+
+def network_classes(cls: type) -> dict[str, Any]:
+    """The classes a network program may build: the entry class's module's names."""
+    module = sys.modules.get(getattr(cls, "__module__", "") or "")
+    names = dict(vars(module)) if module is not None else {}
+    names.setdefault(type_name(cls), cls)
+    return names
+
+
+def _set_weights(model: Any, weights: list[float]) -> None:
+    for p, w in zip(model.parameters(), weights, strict=True):
+        p.data = w
+
+
+def _descend(parameters: list[Any], rate: float) -> None:
+    for p in parameters:
+        p.data -= rate * p.grad
+
+
+def _snapshot(x: list[Any]) -> list[tuple[int, Any]]:
+    return [(id(v), getattr(v, "data", v)) for v in x]
+
+
+class NetworkRun:
+    """One network program's run: ``observe(name, field, node)`` is called for every
+    reading, when it is taken (a parameter's data changes with the steps)."""
+
+    def __init__(
+        self,
+        network: dict[str, Any],
+        classes: dict[str, Any],
+        observe: Callable[[str, str, Any], None],
+        inject: Callable[[Any, list[float]], None] = _set_weights,
+        descend: Callable[[list[Any], float], None] = _descend,
+    ) -> None:
+        self.network = network
+        self.observe = observe
+        self.descend = descend
+        kind, nin, sizes, nonlin = network["model"]
+        self.outputs = sizes[-1] if sizes else 1
+        build = self.need(classes, kind)
+        flag = {} if nonlin else {"nonlin": False}
+        if kind == "Neuron":
+            self.model = build(nin, **flag)
+        elif kind == "Layer":
+            self.model = build(nin, sizes[0], **flag)
+        else:
+            self.model = build(nin, list(sizes))
+        shape = {"Neuron": "", "Layer": f", {sizes[0]}" if sizes else "", "MLP": f", {sizes}"}
+        self.described = f"{kind}({nin}{shape.get(kind, '')})"
+        count = len(list(self.model.parameters()))
+        weights = network["weights"]
+        if count != len(weights):
+            raise ContractBroken(
+                f"{self.described}.parameters() gave {count} values; it has {len(weights)} "
+                "parameters (each neuron's weights, then its bias, neuron by neuron, layer "
+                "by layer), as a flat list"
+            )
+        inject(self.model, weights)
+        if network["values"]:
+            value = self.need(classes, "Value")
+            self.xs = [[value(v) for v in x] for x in network["inputs"]]
+        else:
+            self.xs = [list(x) for x in network["inputs"]]
+        self.given: list[list[Any]] = []
+        self.before: list[list[tuple[int, Any]]] = []
+        self.outs: list[Any] | None = None
+        self.loss: Any = None
+
+    @staticmethod
+    def need(classes: dict[str, Any], name: str) -> Any:
+        found = classes.get(name)
+        if not isinstance(found, type):
+            raise ContractBroken(
+                f"no class named {name!r} in your submission (micrograd's nn defines "
+                "Value, Neuron, Layer and MLP)"
+            )
+        return found
+
+    def run(self, steps: list[Any], label: str = "step ", k: int = 0) -> None:
+        """Run ``steps``; readings are named after the step (``step 3: p7``)."""
+        for number, step in enumerate(steps, 1):
+            where = f"{label}{number}" + (f" (k={k})" if label != "step " else "")
+            name = step[0]
+            if name == "repeat":
+                for iteration in range(step[1]):
+                    self.run(step[2], f"{label}{number}.", iteration)
+            elif name == "step":
+                self.descend(list(self.model.parameters()), step[1] - step[2] * k)
+            else:
+                getattr(self, "do_" + name)(where)
+
+    def do_forward(self, where: str) -> None:
+        self.given = [list(x) for x in self.xs]  # a fresh list per call, as a caller makes
+        self.before = [_snapshot(x) for x in self.given]
+        self.outs = [self.model(x) for x in self.given]
+        self.loss = None
+        for i, out in enumerate(self.outs):
+            if self.outputs == 1:
+                if isinstance(out, (list, tuple)):
+                    raise ContractBroken(
+                        f"{self.described} returned a {type_name(type(out))} for one output; "
+                        "micrograd's Layer returns the Value itself when nout == 1 "
+                        "(out[0] if len(out) == 1 else out)"
+                    )
+                self.observe(f"{where}: out[{i}]", "data", out)
+                continue
+            if not isinstance(out, (list, tuple)) or len(out) != self.outputs:
+                raise ContractBroken(
+                    f"{self.described} must return a list of {self.outputs} Values, "
+                    f"one per output neuron; it returned a {type_name(type(out))}"
+                )
+            for j, o in enumerate(out):
+                self.observe(f"{where}: out[{i}][{j}]", "data", o)
+
+    def last_outputs(self, step: str) -> list[Any]:
+        if self.outs is None:
+            raise ContractBroken(f"the spec's {step} step comes before any forward step")
+        return self.outs
+
+    def do_loss(self, where: str) -> None:
+        outs, targets = self.last_outputs("loss"), self.network["targets"]
+        if self.network["loss"] == "hinge":
+            # micrograd's demo, in its order: the mean hinge, then the L2 regularisation.
+            losses = [(1 + -y * s).relu() for y, s in zip(targets, outs, strict=True)]
+            data_loss = sum(losses) * (1.0 / len(losses))
+            alpha = self.network["alpha"]
+            reg_loss = alpha * sum(p * p for p in self.model.parameters())
+            self.loss = data_loss + reg_loss
+        elif self.outputs == 1:
+            self.loss = sum((out - y) ** 2 for out, y in zip(outs, targets, strict=True))
+        else:
+            self.loss = sum(
+                (o - t) ** 2
+                for out, y in zip(outs, targets, strict=True)
+                for o, t in zip(out, y, strict=True)
+            )
+        self.observe(f"{where}: loss", "data", self.loss)
+
+    def do_backward(self, where: str) -> None:
+        outs = self.last_outputs("backward")
+        if self.loss is not None:
+            self.loss.backward()
+        elif self.outputs == 1 and len(outs) == 1:
+            outs[0].backward()
+        else:
+            sum(o for out in outs for o in (out if self.outputs > 1 else [out])).backward()
+
+    def do_grads(self, where: str) -> None:
+        for i, p in enumerate(self.model.parameters()):
+            self.observe(f"{where}: p{i}", "grad", p)
+        if self.network["values"]:
+            for i, x in enumerate(self.xs):
+                for j, v in enumerate(x):
+                    self.observe(f"{where}: x[{i}][{j}]", "grad", v)
+
+    def do_params(self, where: str) -> None:
+        for i, p in enumerate(self.model.parameters()):
+            self.observe(f"{where}: p{i}", "data", p)
+
+    def do_count(self, where: str) -> None:
+        params = list(self.model.parameters())
+        self.observe(f"{where}: parameters", "data", Fixed(len(params)))
+        self.observe(f"{where}: distinct parameters", "data", Fixed(len({id(p) for p in params})))
+
+    def do_zero_grad(self, where: str) -> None:
+        self.model.zero_grad()
+
+    def do_inputs(self, where: str) -> None:
+        self.last_outputs("inputs")
+        for i, (x, before) in enumerate(zip(self.given, self.before, strict=True)):
+            if _snapshot(x) != before:
+                raise ContractBroken(
+                    f"calling {self.described} changed the list it was given (input {i}); "
+                    "a network must leave its input as it is: build a new list instead"
+                )
+
+
+def network_answer(cls: type, network: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run a network program on the submission's classes (the entry class's module) and
+    read back every reading, as ``number``s: data and grad maps, by reading's name."""
+    data: dict[str, Any] = {}
+    grad: dict[str, Any] = {}
+
+    def observe(name: str, field: str, node: Any) -> None:
+        (data if field == "data" else grad)[name] = number(getattr(node, field))
+
+    run = NetworkRun(network, network_classes(cls), observe)
+    run.run(network["steps"])
+    return data, grad

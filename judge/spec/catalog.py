@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from judge.compare import close_enough
-from judge.engine.evaluate import evaluate
+from judge.engine.evaluate import evaluate_case
 from judge.errors import Location, SpecError, SpecErrors, UnknownProblem, UsageError
 from judge.spec import yamlnodes
 from judge.spec.loader import load_problem
@@ -126,7 +126,7 @@ def check_expectations(problem: Problem) -> list[SpecError]:
     _, root = yamlnodes.parse(text, problem.path)
     errors = []
     for index, case in enumerate(problem.cases):
-        reference = evaluate(case.program)
+        reference = evaluate_case(case.program)
         for field_name, written, computed, scales in (
             ("data", case.expect.data, reference.data, reference.data_scale),
             ("grad", case.expect.grad, reference.grad, reference.grad_scale),

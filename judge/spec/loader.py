@@ -11,9 +11,10 @@ from pathlib import Path
 import msgspec
 import yaml
 
-from judge.engine.evaluate import ReferenceError, evaluate
+from judge.engine.evaluate import ReferenceError, evaluate, evaluate_network
 from judge.errors import Location, SpecError, SpecErrors
 from judge.program.compile import ProgramError, compile_program
+from judge.program.network import MAX_READINGS
 from judge.program.ops import OPS
 from judge.program.stress_checks import CHECKS
 from judge.spec import yamlnodes
@@ -23,13 +24,18 @@ from judge.spec.model import (
     Case,
     CaseSpec,
     Expect,
+    NetworkSpec,
     Problem,
     ProblemSpec,
     Properties,
     PropertiesSpec,
+    RateSpec,
+    StepSpec,
     StressSpec,
     Tolerance,
+    WeightSeed,
 )
+from judge.spec.network import NetworkChecker
 
 
 def load_problem(path: Path) -> Problem:
@@ -86,6 +92,14 @@ def _allowed_fields(keys: list[str | int]) -> list[str]:
             struct = PropertiesSpec
         elif key == "stress":
             struct = StressSpec
+        elif key == "network":
+            struct = NetworkSpec
+        elif key in ("steps", "do"):
+            struct = StepSpec
+        elif key == "weights":
+            struct = WeightSeed
+        elif key == "step":
+            struct = RateSpec
     return list(struct.__struct_fields__)
 
 
@@ -261,6 +275,8 @@ class _Checker:
                 "so a student who fails it knows what to look at",
                 keys,
             )
+        if spec.network is not None or not spec.program.strip():
+            return self.network_case(index, spec)
         program_node = yamlnodes.find(self.root, [*keys, "program"])
         offset = yamlnodes.block_offset(program_node)
         try:
@@ -302,6 +318,63 @@ class _Checker:
             points=spec.points,
             hidden=spec.hidden,
             source=spec.program,
+            program=program,
+            expect=expect,
+            line=yamlnodes.line(yamlnodes.find(self.root, keys)),
+        )
+
+    def network_case(self, index: int, spec: CaseSpec) -> Case | None:
+        """A case with a ``network:`` section (judge.spec.network), checked and run once
+        on the reference network."""
+        keys: list[str | int] = ["cases", index]
+        if spec.network is None:
+            self.error(
+                f"case {spec.name!r} needs a program: (a graph of Values) or a network: "
+                "(a Neuron, Layer or MLP and its steps)",
+                keys,
+            )
+            return None
+        if spec.program.strip():
+            self.error(f"case {spec.name!r} has both a program: and a network:; keep one", keys)
+            return None
+        checker = NetworkChecker(spec.network)
+        program = checker.compile()
+        for message, where in checker.problems:
+            self.error(f"case {spec.name!r}: {message}", [*keys, *where])
+        if program is None:
+            return None
+        try:
+            reference = evaluate_network(program)
+        except ReferenceError as error:
+            self.error(f"case {spec.name!r}: {error}", [*keys, "network"])
+            return None
+        readings = len(reference.data) + len(reference.grad)
+        if readings > MAX_READINGS:
+            self.error(
+                f"case {spec.name!r} reads {readings} numbers; at most {MAX_READINGS} "
+                "(read the parameters after the loop, not in it)",
+                [*keys, "network", "steps"],
+            )
+        expect = spec.expect or Expect()
+        for field, values, known in (
+            ("data", expect.data, reference.data),
+            ("grad", expect.grad, reference.grad),
+        ):
+            for name in values:
+                if name not in known:
+                    close = difflib.get_close_matches(name, list(known), n=1)
+                    hint = f"did you mean {close[0]!r}?" if close else "none is read"
+                    self.error(
+                        f"case {spec.name!r} expects {field} of {name!r}, which its steps "
+                        f"do not read; {hint}",
+                        [*keys, "expect", field, name],
+                    )
+        return Case(
+            name=spec.name,
+            topic=spec.topic,
+            points=spec.points,
+            hidden=spec.hidden,
+            source=program.render(),
             program=program,
             expect=expect,
             line=yamlnodes.line(yamlnodes.find(self.root, keys)),

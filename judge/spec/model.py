@@ -8,6 +8,7 @@ import msgspec
 
 from judge.compare import Expect, Tolerance  # the comparison's parameters, defined with it
 from judge.program.model import Program
+from judge.program.network import NetworkProgram
 from judge.program.stress_checks import CHECKS
 
 Difficulty = Literal["easy", "medium", "hard"]
@@ -19,11 +20,49 @@ DEFAULT_BUDGET = 30.0
 MAX_FACTOR = 4.0  # a linear-time factor above it would let a quadratic engine pass
 
 
+class WeightSeed(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``weights: {seed: N}``: the parameters drawn in [-1, 1] with two decimals from
+    ``random.Random(N)``, in ``parameters()`` order (judge.spec.network.seeded)."""
+
+    seed: int
+
+
+class RateSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``step: {lr: 1.0, decay: 0.009}``: the rate at iteration k is ``lr - decay * k``."""
+
+    lr: float
+    decay: float = 0.0
+
+
+class StepSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A step written as a mapping: ``{step: LR}`` (gradient descent) or ``{repeat: K,
+    do: [...]}`` (a loop).  The other steps are written as their names."""
+
+    step: float | RateSpec | None = None
+    repeat: int | None = None
+    do: list[str | StepSpec] = []
+
+
+class NetworkSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A case's ``network:`` section (docs/spec.md, "Network cases")."""
+
+    model: str
+    weights: list[float] | WeightSeed
+    inputs: list[list[float]]
+    steps: list[str | StepSpec]
+    values: bool = False
+    loss: str | None = None
+    targets: list[float | list[float]] = []
+    alpha: float = 0.0
+
+
 class CaseSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """One hand-written case as it appears in the YAML."""
+    """One hand-written case as it appears in the YAML: a graph ``program`` or a
+    ``network``."""
 
     name: str
-    program: str
+    program: str = ""
+    network: NetworkSpec | None = None
     topic: str = ""
     points: float = 1.0
     hidden: bool = True
@@ -90,14 +129,15 @@ class ProblemSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class Case(msgspec.Struct, frozen=True):
-    """A case ready to grade: its compiled program and its written expectations."""
+    """A case ready to grade: its compiled program (a graph or a network) and its
+    written expectations.  ``source`` is the program as Python."""
 
     name: str
     topic: str
     points: float
     hidden: bool
     source: str
-    program: Program
+    program: Program | NetworkProgram
     expect: Expect
     line: int
 
