@@ -148,9 +148,7 @@ def open_folder_at(folder: int, name: str, shown: str) -> int:
         return os.open(name, _FOLDER_FLAGS, dir_fd=folder)
 
 
-def _open_below(
-    root: Path, parts: tuple[str, ...], path: Path, folder_at_end: bool = False
-) -> int:
+def _open_below(root: Path, parts: tuple[str, ...], path: Path, folder_at_end: bool = False) -> int:
     """A descriptor of ``root/parts...``, opened with no link followed below ``root``:
     a regular file at the end, or a folder with ``folder_at_end``."""
     if not _BY_FOLDER:  # Windows: check each step, then open (links need privileges there)

@@ -1,7 +1,8 @@
 """Find the submissions in a class's folder.
 
 Two layouts, which may be mixed: one file per student (``DIR/alice.py``) or one folder
-per student (``DIR/bob/value.py``).  A submission is a Python file or a Jupyter
+per student (``DIR/bob/value.py``, or ``DIR/bob/engine.py`` + ``DIR/bob/nn.py``, graded
+together as a folder).  A submission is a Python file or a Jupyter
 notebook (``DIR/carol.ipynb``, ``DIR/dan/engine.ipynb``; ``judge.submission.SUFFIXES``).
 Names starting with ``.`` or ``_`` are skipped (``.git``, ``__pycache__``,
 ``.ipynb_checkpoints``).  Every entry that would be graded gets a row, also when it
@@ -61,8 +62,9 @@ def discover(folder: Path, filename: str | None = None) -> list[Submission]:
     """The submissions in ``folder``, sorted by name.
 
     With ``filename``, only ``folder/<student>/<filename>`` counts; without it, every
-    ``folder/*.py`` (and ``*.ipynb``) and every student folder, which must hold exactly
-    one such file.
+    ``folder/*.py`` (and ``*.ipynb``) and every student folder: its one such file, or
+    the folder itself when it holds several ``.py`` files or a package (a student's
+    modules, ``engine.py`` + ``nn.py`` or ``micrograd/``: see ``judge.submission.folder``).
     Raises ``UsageError`` when ``folder`` is not a folder or holds no submission.
     """
     if filename is not None and (
@@ -130,13 +132,30 @@ def _from_student_folder(folder: Path, filename: str | None) -> Submission:
         problem = "" if stat.S_ISREG(mode) else not_regular(mode, f"{folder.name}/{name}")
         return Submission(folder.name, folder / name, problem)
     if not candidates:
+        if _holds_folders(folder):  # a package layout: micrograd/engine.py
+            return Submission(folder.name, folder)
         return Submission(folder.name, folder, f"no .py or .ipynb file in {folder.name}/")
+    if all(Path(name).suffix.lower() == ".py" for name, _ in candidates):
+        # Modules importing each other (engine.py + nn.py): the folder is the submission
+        # (``judge.submission.folder``), read whole when it is graded.
+        return Submission(folder.name, folder)
     names = ", ".join(name for name, _ in candidates)
     return Submission(
         folder.name,
         folder,
         f"{folder.name}/ holds several files to grade ({names}); pass --file NAME to choose one",
     )
+
+
+def _holds_folders(folder: Path) -> bool:
+    """Whether ``folder`` holds a visible folder (not a link): a package, perhaps."""
+    try:
+        with os.scandir(folder) as listing:
+            return any(
+                _visible(entry.name) and entry.is_dir(follow_symlinks=False) for entry in listing
+            )
+    except OSError:
+        return False
 
 
 def _named_problem(folder: Path, filename: str) -> str:

@@ -278,7 +278,9 @@ class StudentModules:
             own = text.split("\n")
             self.lines += own[:-1] if text.endswith("\n") else own
             try:
-                tree = compile(padded, self.path, "exec", _ast.PyCF_ONLY_AST, dont_inherit=True)
+                tree: Any = compile(
+                    padded, self.path, "exec", _ast.PyCF_ONLY_AST, dont_inherit=True
+                )
                 self.codes[name] = compile(tree, self.path, "exec", dont_inherit=True)
                 self.trees.append(tree)
             except (SyntaxError, ValueError) as error:
@@ -289,7 +291,8 @@ class StudentModules:
         if name not in self.codes:
             return None
         # ModuleSpec without importing importlib.machinery: every module's spec is one.
-        return type(sys.__spec__)(name, self, is_package=name in self.packages)
+        spec: Any = type(sys.__spec__)
+        return spec(name, self, is_package=name in self.packages)
 
     def create_module(self, spec: Any) -> None:
         return None
@@ -311,8 +314,8 @@ def syntax_error(error: SyntaxError | ValueError) -> dict[str, Any]:
             "line": error.lineno,
             "frames": [[error.lineno, (error.text or "").strip()[:LINE_KEEP]]],
         }
-    # null bytes, on Python 3.11
-    return {"kind": "syntax", "type": "SyntaxError", "message": str(error), "line": None, "frames": []}
+    message = str(error)  # null bytes, on Python 3.11
+    return {"kind": "syntax", "type": "SyntaxError", "message": message, "line": None, "frames": []}
 
 
 class Worker:
@@ -560,9 +563,11 @@ class Worker:
             self.watchdog.stop()
 
     def serve(self) -> None:
+        # The sandbox's modules load before the configuration is read: a worker
+        # prestarted for a submission not yet known (judge.runner.warm) has them ready.
+        lockdown = load_lockdown()
         config = json.loads(self.requests.readline())
         settings = config.get("sandbox")
-        lockdown = load_lockdown()
         state: dict[str, Any] = {"layers": lockdown.limit(config.get("limits", {})), "missing": {}}
         modules = config.get("modules")
         if modules is not None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import ast
 import os
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -127,7 +128,9 @@ def _read_into(
         raise SubmissionError(f"{shown}/{here}: cannot list it: {error.strerror}") from None
     listed[0] += len(names)
     if listed[0] > MAX_ENTRIES:
-        raise SubmissionError(f"{shown}/: more than {MAX_ENTRIES} entries; is this the right folder?")
+        raise SubmissionError(
+            f"{shown}/: more than {MAX_ENTRIES} entries; is this the right folder?"
+        )
     for name in names:
         relative = here / name
         where = f"{shown}/{relative}"
@@ -135,6 +138,14 @@ def _read_into(
             continue
         mode = os.lstat(name, dir_fd=descriptor).st_mode
         module = name.endswith(".py") and name[:-3].isidentifier()
+        importable = module or (stat.S_ISDIR(mode) and name.isidentifier())
+        if importable and not here.parts and name.removesuffix(".py") in sys.stdlib_module_names:
+            # The student's modules are allowed to import each other: one named
+            # like the standard library's would open the allow-list to that name.
+            raise SubmissionError(
+                f"{where}: the standard library has a module of that name; rename "
+                "it (an import of it would not know which one you mean)"
+            )
         if stat.S_ISLNK(mode):
             if module or "." not in name:  # a module, or maybe a folder of them
                 raise UnsafeSubmission(

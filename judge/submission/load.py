@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from judge.files import read_submission
 from judge.submission import folder
