@@ -59,3 +59,18 @@ def test_the_command_line_imports_neither_hypothesis_nor_the_core(tmp_path: Path
     assert "click" in loaded  # the CLI's own
     assert not {name for name in loaded if name.split(".")[0] == "hypothesis"}
     assert "judge.grading.grade" not in loaded and "judge.properties.corpus" not in loaded
+
+
+def test_a_run_reads_its_spec_compiled_and_imports_no_yaml(tmp_path: Path) -> None:
+    """The first run parses the spec (PyYAML) and caches its compiled form; the next
+    loads no PyYAML, no spec loader and no hypothesis to prepare the same run."""
+    statement = (
+        "from judge.spec.catalog import Catalog, builtin_dir\n"
+        "from judge.grading.plan import prepare\n"
+        "prepare(Catalog([builtin_dir()]).get('basic-autograd'))"
+    )
+    first = _imported_after(statement, tmp_path)
+    assert "yaml" in first
+    again = _imported_after(statement, tmp_path)
+    unwanted = {"yaml", "judge.spec.loader", "judge.spec.yamlnodes", "hypothesis"}
+    assert not unwanted & again

@@ -7,11 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from judge.compare import close_enough
-from judge.engine.evaluate import evaluate_case
 from judge.errors import Location, SpecError, SpecErrors, UnknownProblem, UsageError
-from judge.spec import yamlnodes
-from judge.spec.loader import load_problem
+from judge.spec import compiled
 from judge.spec.model import Problem
 
 
@@ -59,17 +56,17 @@ class Catalog:
             for suffix in (".yaml", ".yml"):
                 candidate = folder / f"{problem_id}{suffix}"
                 if candidate.is_file():
-                    problem = load_problem(candidate)
+                    problem = compiled.load(candidate)
                     if problem.id == problem_id:
                         return problem
         index = self.index()
         if problem_id in index:
-            return load_problem(index[problem_id])
+            return compiled.load(index[problem_id])
         raise UnknownProblem(problem_id, difflib.get_close_matches(problem_id, list(index), n=3))
 
     def problems(self) -> list[Problem]:
         """Every problem, loaded and validated."""
-        return [load_problem(path) for path in self.index().values()]
+        return [compiled.load(path) for path in self.index().values()]
 
 
 def _peek_id(path: Path) -> str:
@@ -89,6 +86,10 @@ def check_folder(folder: Path) -> list[Problem]:
 
     Raises ``SpecErrors`` listing every problem found, each with file and line.
     """
+    # Imported here: a run reads its spec's compiled form (``compiled``) and never
+    # needs PyYAML, the loader or the reference engine, which cost it 25 ms to import.
+    from judge.spec.loader import load_problem
+
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder of problem specs")
     files = spec_files(folder)
@@ -122,6 +123,10 @@ def check_folder(folder: Path) -> list[Problem]:
 
 def check_expectations(problem: Problem) -> list[SpecError]:
     """Every written expectation that the reference engine disagrees with."""
+    from judge.compare import close_enough  # imported here: see check_folder
+    from judge.engine.evaluate import evaluate_case
+    from judge.spec import yamlnodes
+
     text = Path(problem.path).read_text(encoding="utf-8")
     _, root = yamlnodes.parse(text, problem.path)
     errors = []
