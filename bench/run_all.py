@@ -110,11 +110,12 @@ def programs_of_a_run() -> list[dict[str, Any]]:
 
 
 def floor_script(programs_file: Path) -> str:
-    """A bare script: the harness's ``execute``, the submission, the graphs, no judge."""
-    harness = (ROOT / "judge" / "runner" / "harness.py").read_text(encoding="utf-8")
-    harness = harness.replace('if __name__ == "__main__":', "if False:  # not a worker")
+    """A bare script: the worker's ``execute`` (judge/runner/interpreter.py, stdlib only),
+    the submission, the graphs, no judge."""
+    interpreter = (ROOT / "judge" / "runner" / "interpreter.py").read_text(encoding="utf-8")
     return (
-        f"{harness}\n"
+        f"{interpreter}\n"
+        "import json, sys\n"
         "submission = sys.argv[1]\n"
         "namespace = {}\n"
         "exec(compile(open(submission).read(), submission, 'exec'), namespace)\n"
