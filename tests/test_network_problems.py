@@ -9,19 +9,24 @@ does (one place for the loss and the step, on both sides).
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 from judge import api
+from judge.compare import Expect, Tolerance, compare_readings
 from judge.engine import network
 from judge.engine.evaluate import evaluate_network
 from judge.grading.plan import Plan, prepare
 from judge.program.network import Model, NetworkProgram, Step
 from judge.results import Verdict
+from judge.runner import harness, protocol
+from judge.runner.outcome import Kind, Raised
 from judge.spec.network import seeded
-from tests import network_driver
+from tests import network_driver, test_protocol
 
 ROOT = Path(__file__).parent.parent
 CORPUS = Path(__file__).parent / "network_corpus"
@@ -158,3 +163,43 @@ def test_interpreter_trains_as_the_reference_network_does(loss: str) -> None:
     assert tuple(losses) == trajectory.losses
     assert tuple(params) == trajectory.parameters
     assert seeded(41, 21) == tuple(network_driver.weights(41, 21))
+
+
+# -- the worker protocol: a network program's answer ------------------------------------
+@pytest.fixture
+def in_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The harness's own code in this process, as tests/test_protocol.py runs it."""
+    monkeypatch.setattr(harness, "load_lockdown", lambda: test_protocol._Lockdown)
+    monkeypatch.delitem(sys.modules, "submission", raising=False)
+    yield
+    sys.modules.pop("submission", None)
+
+
+def test_a_network_answer_keeps_the_protocol(tmp_path: Path, in_process: None) -> None:
+    """A network program rides on the ``ok`` answer: its readings are the ``data`` and
+    ``grad`` maps, by name, and decode with nothing lost; a broken contract is an
+    ``error`` answer naming it."""
+    program = _training_program(network_driver.TRAIN_RATES, "squared-error")
+    reference = evaluate_network(program)
+    read = [*reference.data, *reference.grad]
+    source = (ROOT / "submissions" / "networks" / "mlp.py").read_text()
+    broken = NetworkProgram(
+        model=Model("Layer", 3, (1,)),
+        weights=(0.5, 0.5, 0.5, 0.5),
+        inputs=((1.0, 2.0, 3.0),),
+        steps=(Step("forward"),),
+    )
+    listing = source + "\nLayer.__call__ = lambda self, x: [n(x) for n in self.neurons]\n"
+    (tmp_path / "right").mkdir()
+    (tmp_path / "wrong").mkdir()
+    ok = test_protocol.serve(tmp_path / "right", source, program.to_wire(read))[2]
+    error = test_protocol.serve(tmp_path / "wrong", listing, broken.to_wire())[2]
+    assert set(ok) == protocol.ANSWER_KEYS["ok"]
+    outcome = protocol.answer(ok, read)
+    assert outcome.kind is Kind.OK
+    assert set(outcome.data) == set(reference.data) and set(outcome.grad) == set(reference.grad)
+    assert compare_readings(reference, Expect(), outcome.data, outcome.grad, Tolerance()) == []
+    assert set(error) == protocol.ANSWER_KEYS["error"] - {"returned"}  # an op's only
+    raised = protocol.answer(error, []).details
+    assert isinstance(raised, Raised) and raised.type == "ContractBroken"
+    assert "Layer(3, 1) returned a list for one output" in raised.message
