@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import numbers
 import sys
 import time
@@ -303,11 +304,13 @@ class NetworkRun:
             self.model = build(nin, list(sizes))
         shape = {"Neuron": "", "Layer": f", {sizes[0]}" if sizes else "", "MLP": f", {sizes}"}
         self.described = f"{kind}({nin}{shape.get(kind, '')})"
-        count = len(list(self.model.parameters()))
         weights = network["weights"]
+        self.count = len(weights)
+        count = len(self.parameters(checked=False))
         if count != len(weights):
+            gave = f"more than {len(weights)}" if count > len(weights) else str(count)
             raise ContractBroken(
-                f"{self.described}.parameters() gave {count} values; it has {len(weights)} "
+                f"{self.described}.parameters() gave {gave} values; it has {len(weights)} "
                 "parameters (each neuron's weights, then its bias, neuron by neuron, layer "
                 "by layer), as a flat list"
             )
@@ -321,6 +324,18 @@ class NetworkRun:
         self.before: list[list[tuple[int, Any]]] = []
         self.outs: list[Any] | None = None
         self.loss: Any = None
+
+    def parameters(self, checked: bool = True) -> list[Any]:
+        """``model.parameters()``, one more than the injected count at most (a network
+        whose list grows cannot make the worker read without end); ``checked``: it must
+        still hold as many parameters as were injected."""
+        params = list(itertools.islice(self.model.parameters(), self.count + 1))
+        if checked and len(params) != self.count:
+            raise ContractBroken(
+                f"{self.described}.parameters() now gives {len(params)} values; it gave "
+                f"{self.count} when it was built"
+            )
+        return params
 
     @staticmethod
     def need(classes: dict[str, Any], name: str) -> Any:
@@ -341,7 +356,7 @@ class NetworkRun:
                 for iteration in range(step[1]):
                     self.run(step[2], f"{label}{number}.", iteration)
             elif name == "step":
-                self.descend(list(self.model.parameters()), step[1] - step[2] * k)
+                self.descend(self.parameters(), step[1] - step[2] * k)
             else:
                 getattr(self, "do_" + name)(where)
 
@@ -380,7 +395,7 @@ class NetworkRun:
             losses = [(1 + -y * s).relu() for y, s in zip(targets, outs, strict=True)]
             data_loss = sum(losses) * (1.0 / len(losses))
             alpha = self.network["alpha"]
-            reg_loss = alpha * sum(p * p for p in self.model.parameters())
+            reg_loss = alpha * sum(p * p for p in self.parameters())
             self.loss = data_loss + reg_loss
         elif self.outputs == 1:
             self.loss = sum((out - y) ** 2 for out, y in zip(outs, targets, strict=True))
@@ -402,7 +417,7 @@ class NetworkRun:
             sum(o for out in outs for o in (out if self.outputs > 1 else [out])).backward()
 
     def do_grads(self, where: str) -> None:
-        for i, p in enumerate(self.model.parameters()):
+        for i, p in enumerate(self.parameters()):
             self.observe(f"{where}: p{i}", "grad", p)
         if self.network["values"]:
             for i, x in enumerate(self.xs):
@@ -410,11 +425,11 @@ class NetworkRun:
                     self.observe(f"{where}: x[{i}][{j}]", "grad", v)
 
     def do_params(self, where: str) -> None:
-        for i, p in enumerate(self.model.parameters()):
+        for i, p in enumerate(self.parameters()):
             self.observe(f"{where}: p{i}", "data", p)
 
     def do_count(self, where: str) -> None:
-        params = list(self.model.parameters())
+        params = self.parameters(checked=False)
         self.observe(f"{where}: parameters", "data", Fixed(len(params)))
         self.observe(f"{where}: distinct parameters", "data", Fixed(len({id(p) for p in params})))
 
