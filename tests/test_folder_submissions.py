@@ -233,7 +233,7 @@ def test_a_hostile_module_in_a_folder_is_stopped(level: str, base: Path) -> None
     code, report = judge_run(root, level)
     assert code == 1 and report["status"] == "error", report
     message = str(report["message"])
-    assert message.startswith("the sandbox stopped your file while loading"), message
+    assert message.startswith("the sandbox stopped your code while loading"), message
     assert "helper.py, line 3" in message, message
     assert "TOP-SECRET" not in json.dumps(report)
 

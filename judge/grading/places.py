@@ -71,4 +71,6 @@ def _text(text: str, source: Source) -> str:
     if not text:
         return text
     renamed = _LINE.sub(lambda match: source.where(int(match.group(1))), text)
-    return renamed if source.is_folder else renamed.replace("your file", "your notebook")
+    if source.is_folder:  # "at nn.py, line 4", not "at nn.py, line 4 of your file"
+        return renamed.replace(" of your file", "").replace("your file", "your code")
+    return renamed.replace("your file", "your notebook")
