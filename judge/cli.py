@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from judge.errors import JudgeError
-from judge.interrupt import interruptible
+from judge.interrupt import exit_now, interruptible, stop_ignoring, stopping
 from judge.report.audience import AUDIENCES
 from judge.report.escape import terminal, terminal_line
 from judge.version import DISTRIBUTION, __version__
@@ -51,6 +51,7 @@ def handle_errors(command: F) -> F:
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM (see judge.interrupt): workers are gone
+            stop_ignoring()
             click.echo("interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except Exception as error:
@@ -753,4 +754,13 @@ def _with_problems(problem_dirs: tuple[Path, ...]) -> str:
 
 def main() -> None:
     """Entry point of the ``judge`` console script."""
-    cli(prog_name="judge")
+    try:
+        cli(prog_name="judge", standalone_mode=True)
+    except KeyboardInterrupt:  # a Ctrl-C outside every command's own handling
+        stop_ignoring()
+        click.echo("interrupted", err=True)
+        exit_now(EXIT_INTERRUPTED)
+    except SystemExit as leaving:
+        if stopping():  # see judge.interrupt.exit_now: no second Ctrl-C can change the code
+            exit_now(leaving.code if isinstance(leaving.code, int) else EXIT_INTERRUPTED)
+        raise
