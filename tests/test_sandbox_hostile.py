@@ -120,6 +120,8 @@ class Arena:
             "TMPDIR": str(self.work),
             "PYTHONPATH": str(ROOT),  # the judge, installed or not
             "JUDGE_HOSTILE_SECRET": self.secret,
+            # tests/test_warm.py runs the corpus again through prestarted workers.
+            "JUDGE_WARM_WORKERS": os.environ.get("JUDGE_WARM_WORKERS", ""),
         }
         command = [sys.executable, "-m", "judge", "run", str(submission), "-p", "hostile"]
         command += ["--problems", str(self.specs), "--format", "json", "--timeout", "1"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import threading
@@ -25,6 +26,7 @@ from judge.batch.discover import Submission
 from judge.batch.outcome import FINISHED, Cancelled, JudgeFailed, Outcome
 from judge.grading.grade import Options
 from judge.grading.plan import Plan
+from judge.runner import warm
 
 # A pool process that dies (the judge's own side killed, say by the OOM killer) breaks
 # the whole pool; what was unfinished is retried once in a fresh pool.
@@ -119,6 +121,11 @@ _this_process: PoolProcess | None = None
 def _start(grade_one: GradeOne, plan: Plan, options: Options, cancel: Any, parent: int) -> None:
     global _this_process
     _this_process = state = PoolProcess(grade_one, plan, options, cancel)
+    # Each submission's worker is prestarted while the one before it is graded; the
+    # spare left at the end is killed as the process exits (multiprocessing runs its
+    # finalizers, not atexit's).
+    warm.use(True)
+    multiprocessing.util.Finalize(None, warm.discard, exitpriority=0)
     signal.signal(signal.SIGINT, state.interrupt)
     signal.signal(signal.SIGTERM, state.interrupt)
     threading.Thread(target=state.watch_parent, args=(parent,), daemon=True).start()

@@ -36,6 +36,7 @@ from judge.interrupt import interruptible
 from judge.properties.check import not_run
 from judge.report.gradebook import Entry, Gradebook
 from judge.results import Report, Status, TestResult, Verdict
+from judge.runner import warm
 from judge.submission import read
 
 OnDone = Callable[[Entry, bool], None]
@@ -234,10 +235,16 @@ def grade_batch(
             if workers > 1 and not _picklable(plan, options, collector):
                 workers = 1
             if workers <= 1:
-                for job in batch.work:
-                    collector.deliver(
-                        job, _grade_one(job.submission.path, plan, options, job.content)
-                    )
+                # Each worker prestarted while the one before it grades (runner.warm).
+                warm.use(len(batch.work) > 1)
+                try:
+                    for job in batch.work:
+                        collector.deliver(
+                            job, _grade_one(job.submission.path, plan, options, job.content)
+                        )
+                finally:
+                    warm.use(False)
+                    warm.discard()
             else:
                 grade_in_pool(batch.work, plan, options, workers, _grade_one, collector.deliver)
         except KeyboardInterrupt:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from judge.program.model import Program
-from judge.runner import cputime
+from judge.runner import cputime, warm
 from judge.runner.outcome import Died, Kind, LoadResult, Outcome, TimedOut
 from judge.runner.process import WorkerProcess
 from judge.sandbox import Sandbox
@@ -97,7 +97,7 @@ class Session:
             # CPU seconds for the time left: a backstop behind the wall-clock timers.
             cpu = math.ceil(max(self.deadline - time.monotonic(), 0)) + 1
             config = {**config, "limits": {**config["limits"], "RLIMIT_CPU": cpu}}
-        self.worker = WorkerProcess(self.submission, config, self.sandbox, self.content)
+        self.worker = warm.worker(self.submission, config, self.sandbox, self.content)
         self.load = self.worker.start(timeout)
         self.sandbox = self.worker.sandbox  # without bwrap, if it turned out broken
         self.layers = self.layers or self.worker.layers

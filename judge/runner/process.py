@@ -132,6 +132,7 @@ class WorkerProcess:
         self.buffer = bytearray()
         self.next_id = 0
         self.layers: list[str] = []
+        self.prestarted = False  # started by ``prestart``, its workspace still empty
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self, timeout: float) -> LoadResult:
@@ -177,27 +178,62 @@ class WorkerProcess:
             return LoadResult(LoadError(kind, message=str(crash)), output=output)
         return loaded
 
+    def prestart(self) -> None:
+        """Start the worker before its submission is known (``judge.runner.warm``): a
+        fresh interpreter that has loaded the harness, in an empty workspace of its own,
+        blocked reading its configuration.  ``start`` then lays the submission out in the
+        workspace and goes on as for a worker started cold: no line of the submission
+        exists for it, and no sandbox layer is applied, before that."""
+        self._spawn(prestarted=True)
+        self.prestarted = True
+
     def _launch(self, deadline: float) -> dict[str, Any] | None:
-        """Start the process and send its configuration; return the sandbox layers it
-        reports, or None if it ended before saying anything."""
-        self.stray.clear()
-        self.stray_size = 0
-        self.buffer.clear()
-        # The bytes read safely once (``content``), not the path again (it may be a
-        # link by now); None: copy the file (runner tests).
-        drop = self.sandbox is not None and self.sandbox.user is not None
-        content, files = self.content, None
-        if content is not None and folder.is_packed(content):  # a student's modules
-            content, files = None, folder.unpack(content).files
-        self.workspace = workspace.create(self.submission, content, drop, files)
-        self.workdir = self.workspace.folder
+        """Start the process (unless prestarted) and send its configuration; return the
+        sandbox layers it reports, or None if it ended before saying anything."""
+        if self.prestarted and self.workspace is not None:
+            content, files = self._contents()
+            workspace.fill(self.workspace, self.submission, content, files)
+        else:
+            self._spawn(prestarted=False)
+        self.prestarted = False
+        assert self.workspace is not None
         config = {**self.config, "submission": self.workspace.copy}
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
-        fds = (to_child_r, from_child_w)
         if self.sandbox is not None:
             config["limits"] = {**config.get("limits", {}), **self.sandbox.limits()}
             config["sandbox"] = self.sandbox.settings(self.workspace.user)
+        try:
+            self._write(config, deadline)
+            hello = self._read(deadline)
+        except (WorkerExited, BrokenPipeError):
+            return None
+        layers = hello.get("sandbox")
+        if not isinstance(layers, dict) or not isinstance(layers.get("layers"), list):
+            raise ProtocolError("worker broke protocol")
+        return layers
+
+    def _contents(self) -> tuple[bytes | None, tuple[tuple[str, bytes], ...] | None]:
+        """What goes in the workspace: the bytes read safely once (``content``), not the
+        path again (it may be a link by now), or a student's modules; None: copy the
+        file (runner tests)."""
+        if self.content is not None and folder.is_packed(self.content):
+            return None, folder.unpack(self.content).files
+        return self.content, None
+
+    def _spawn(self, prestarted: bool) -> None:
+        """Make the workspace (empty if ``prestarted``) and start the process in it."""
+        self.stray.clear()
+        self.stray_size = 0
+        self.buffer.clear()
+        drop = self.sandbox is not None and self.sandbox.user is not None
+        if prestarted:
+            self.workspace = workspace.create_empty(drop)
+        else:
+            content, files = self._contents()
+            self.workspace = workspace.create(self.submission, content, drop, files)
+        self.workdir = self.workspace.folder
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        fds = (to_child_r, from_child_w)
         command = [sys.executable, "-I", "-S", "-B", "-c", STARTER, *map(str, fds)]
         if self.sandbox is not None:
             command = self.sandbox.command(command, harness_files(), self.workdir)
@@ -226,15 +262,6 @@ class WorkerProcess:
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.responses_fd, selectors.EVENT_READ, "response")
         self.selector.register(self.stdout_fd, selectors.EVENT_READ, "stdout")
-        try:
-            self._write(config, deadline)
-            hello = self._read(deadline)
-        except (WorkerExited, BrokenPipeError):
-            return None
-        layers = hello.get("sandbox")
-        if not isinstance(layers, dict) or not isinstance(layers.get("layers"), list):
-            raise ProtocolError("worker broke protocol")
-        return layers
 
     @property
     def alive(self) -> bool:

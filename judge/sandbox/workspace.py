@@ -77,10 +77,41 @@ def create(
     (``engine.py``, ``micrograd/nn.py``: the names its imports need, never the folder's
     own); ``submission.py`` is then no file, only the one name the worker compiles them
     all under (see ``judge.submission.folder``)."""
+    return fill(create_empty(drop), source, content, files)
+
+
+def create_empty(drop: bool) -> Workspace:
+    """A new workspace with nothing in it yet, its folder already the worker's (its own
+    user's, ``0500``, when ``drop``): a worker can be started in it before its
+    submission is known (``judge.runner.warm``), and ``fill`` puts the submission in."""
     sweep_once()
     folder = tempfile.mkdtemp(prefix=PREFIX)
     locks = [_hold(folder)] if fcntl is not None else []
     copy = os.path.join(folder, SUBMISSION)
+    try:
+        user = None
+        if drop:
+            slot, fd = _allocate_user()
+            locks.append(fd)
+            user = (UID_BASE + slot, UID_BASE + slot)
+            # Closed to everyone else from the start; the judge, root, still writes in.
+            os.chown(folder, *user)
+            os.chmod(folder, 0o500)
+    except BaseException:
+        Workspace(folder, copy, None, locks).remove()
+        raise
+    return Workspace(folder, copy, user, locks)
+
+
+def fill(
+    workspace: Workspace,
+    source: Path,
+    content: bytes | None,
+    files: tuple[tuple[str, bytes], ...] | None = None,
+) -> Workspace:
+    """Write the submission into the empty ``workspace``, as ``create`` describes, each
+    file and folder the worker's user's alone; the workspace is removed if that fails."""
+    folder, copy, user = workspace.folder, workspace.copy, workspace.user
     try:
         if files is not None:
             written = _lay_out(folder, files)
@@ -90,11 +121,6 @@ def create(
         else:
             Path(copy).write_bytes(content)
             written = [copy]
-        user = None
-        if drop:
-            slot, fd = _allocate_user()
-            locks.append(fd)
-            user = (UID_BASE + slot, UID_BASE + slot)
         # Deepest first: a folder is closed (0500, when it goes to the worker's user:
         # the judge's own must stay removable) once what it holds is written.
         for path in sorted(written, key=lambda p: -p.count(os.sep)):
@@ -104,13 +130,10 @@ def create(
                 os.chmod(path, 0o400)
             elif user is not None:
                 os.chmod(path, 0o500)
-        if user is not None:
-            os.chown(folder, *user)
-            os.chmod(folder, 0o500)
     except BaseException:
-        Workspace(folder, copy, None, locks).remove()
+        workspace.remove()
         raise
-    return Workspace(folder, copy, user, locks)
+    return workspace
 
 
 def _lay_out(folder: str, files: tuple[tuple[str, bytes], ...]) -> list[str]:
