@@ -368,3 +368,15 @@ def test_pypi_micrograd_passes_the_network_problems(
         path.chmod(0o755 if path.is_dir() else 0o644)
     code, report = judge_run(root, level, "-p", problem_id)
     assert code == 0 and report["status"] == "passed", report
+
+
+def test_similarity_compares_folders_and_names_their_files(
+    base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    classroom = base / "class"
+    shutil.copytree(CORPUS / "correct" / "folder_layout", classroom / "alice")
+    shutil.copytree(CORPUS / "correct" / "folder_layout", classroom / "bob")
+    monkeypatch.chdir(base)
+    result = CliRunner().invoke(cli, ["similar", "class"])
+    assert "alice ~ bob" in result.output, result.output
+    assert "alice nn.py, lines " in result.output, result.output

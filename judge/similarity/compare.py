@@ -258,12 +258,13 @@ def _span(doc: Document, tokens_: range) -> Span:
     """The lines of ``doc`` that hold its tokens ``tokens_``."""
     start = doc.tokens[tokens_.start].line
     end = doc.tokens[min(tokens_.stop, len(doc.tokens)) - 1].line
-    if doc.source.is_folder:  # a student's folder: named by file ("nn.py, line 3")
-        shown = doc.source.where(start)
-        if end != start:
-            shown += f" to {doc.source.where(end)}"
-        return Span(start, end, shown)
     (cell, line), (end_cell, end_line) = doc.source.locate(start), doc.source.locate(end)
+    file, end_file = doc.source.file_of(start), doc.source.file_of(end)
+    if file is not None:  # a student's folder: named by file ("nn.py, lines 3-9")
+        if file != end_file:
+            return Span(start, end, f"{doc.source.where(start)} to {doc.source.where(end)}")
+        lines = f"line {line}" if line == end_line else f"lines {line}-{end_line}"
+        return Span(start, end, f"{file}, {lines}")
     if cell != end_cell:
         return Span(start, end, f"{where(cell, line)} to {where(end_cell, end_line)}")
     lines = f"line {line}" if line == end_line else f"lines {line}-{end_line}"
