@@ -332,7 +332,8 @@ def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
     "--file",
     "filename",
     help="With one folder per student, the file to grade in each "
-    "(default: the folder's only .py file).",
+    "(default: the folder's only .py file, or the folder itself when it holds several "
+    ".py files or a package: a student's modules).",
 )
 @click.option(
     "--format",
@@ -685,7 +686,8 @@ def gradescope_build(
     "--file",
     "filename",
     help="With one folder per student, the file to compare in each "
-    "(default: the folder's only .py file).",
+    "(default: the folder's only .py file, or the folder itself when it holds several "
+    ".py files or a package: a student's modules).",
 )
 @click.option(
     "--ignore",
