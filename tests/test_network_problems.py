@@ -203,3 +203,26 @@ def test_a_network_answer_keeps_the_protocol(tmp_path: Path, in_process: None) -
     raised = protocol.answer(error, []).details
     assert isinstance(raised, Raised) and raised.type == "ContractBroken"
     assert "Layer(3, 1) returned a list for one output" in raised.message
+
+
+@pytest.mark.parametrize("problem_id", PROBLEMS)
+def test_the_code_a_case_shows_runs_and_computes_its_readings(problem_id: str) -> None:
+    """What a failing visible case shows a student (``NetworkProgram.render``) is
+    micrograd code that runs under a correct network and computes the case's readings:
+    its last loss and outputs are the reference's."""
+    classes = (ROOT / "submissions" / "networks" / "mlp.py").read_text()
+    for case in api.problem(problem_id).cases:
+        assert isinstance(case.program, NetworkProgram)
+        namespace: dict[str, object] = {"print": lambda *args: None}
+        exec(compile(classes + "\n" + case.source, "<shown>", "exec"), namespace)
+        reference = evaluate_network(case.program)
+        losses = [v for k, v in reference.data.items() if k.endswith(": loss")]
+        if losses:
+            assert namespace["loss"].data == pytest.approx(losses[-1], rel=1e-9), case.name  # type: ignore[attr-defined]
+        outs = [v for k, v in reference.data.items() if ": out[" in k]
+        shown = [
+            o.data  # type: ignore[attr-defined]
+            for out in namespace["outs"]  # type: ignore[attr-defined]
+            for o in (out if isinstance(out, list) else [out])
+        ]
+        assert shown == pytest.approx(outs[-len(shown) :], rel=1e-9), case.name

@@ -142,65 +142,86 @@ class NetworkProgram:
 
     def render(self) -> str:
         """The program as the micrograd code it runs (what a student can paste and run)."""
+        return _Renderer(self).text()
+
+
+class _Renderer:
+    """Writes a network program as micrograd code.  It follows the steps in order, as
+    the interpreter does, to know what ``backward`` is called on: the loss only after a
+    loss step since the last forward."""
+
+    def __init__(self, program: NetworkProgram) -> None:
+        self.program = program
+        self.lossed = False
+
+    def text(self) -> str:
+        program = self.program
         lines = [
-            f"model = {self.model.source()}",
-            f"weights = {list(self.weights)}  # in parameters() order",
+            f"model = {program.model.source()}",
+            f"weights = {list(program.weights)}  # in parameters() order",
             "for p, w in zip(model.parameters(), weights):",
             "    p.data = w",
         ]
-        inputs = [list(x) for x in self.inputs]
-        if self.values:
+        inputs = [list(x) for x in program.inputs]
+        if program.values:
             lines.append(f"xs = [[Value(v) for v in x] for x in {inputs}]")
         else:
             lines.append(f"xs = {inputs}")
-        if self.loss is not None:
-            targets = [list(t) if isinstance(t, tuple) else t for t in self.targets]
+        if program.loss is not None:
+            targets = [list(t) if isinstance(t, tuple) else t for t in program.targets]
             lines.append(f"ys = {targets}")
-        for number, step in enumerate(self.steps, 1):
-            lines.extend(self._render(step, f"step {number}", ""))
+        for number, step in enumerate(program.steps, 1):
+            lines.extend(self.step(step, f"step {number}", ""))
         return "\n".join(lines) + "\n"
 
-    def _render(self, step: Step, label: str, indent: str) -> list[str]:
+    def step(self, step: Step, label: str, indent: str) -> list[str]:
         comment = f"{indent}# {label}: {step.name}"
         if step.name == "repeat":
             lines = [comment, f"{indent}for k in range({step.times}):"]
             for number, inner in enumerate(step.body, 1):
-                lines.extend(self._render(inner, f"{label}.{number}", indent + "    "))
+                lines.extend(self.step(inner, f"{label}.{number}", indent + "    "))
             return lines
         if step.name == "step":
             rate = f"{step.lr!r} - {step.decay!r} * k" if step.decay else repr(step.lr)
             code = ["for p in model.parameters():", f"    p.data -= ({rate}) * p.grad"]
         else:
-            code = self._code(step.name)
+            self.lossed = step.name == "loss" or (step.name != "forward" and self.lossed)
+            code = self.code(step.name)
         return [comment, *(indent + line for line in code)]
 
-    def _code(self, name: str) -> list[str]:
-        one = self.model.outputs == 1 and len(self.inputs) == 1
-        code = {
+    def backward_of(self) -> str:
+        """What ``backward`` is called on, as the interpreter chooses it."""
+        program = self.program
+        if self.lossed:
+            return "loss"
+        if program.model.outputs == 1 and len(program.inputs) == 1:
+            return "outs[0]"
+        if program.model.outputs > 1:
+            return "sum(o for out in outs for o in out)"
+        return "sum(outs)"
+
+    def code(self, name: str) -> list[str]:
+        program = self.program
+        if name == "loss":
+            if program.loss == "hinge":
+                return [
+                    "losses = [(1 + -y * s).relu() for y, s in zip(ys, outs)]",
+                    "data_loss = sum(losses) * (1.0 / len(losses))",
+                    f"reg_loss = {program.alpha!r} * sum(p * p for p in model.parameters())",
+                    "loss = data_loss + reg_loss",
+                ]
+            if program.model.outputs == 1:
+                return ["loss = sum((out - y) ** 2 for out, y in zip(outs, ys))"]
+            return ["loss = sum((o - t) ** 2 for out, y in zip(outs, ys) for o, t in zip(out, y))"]
+        return {
             "forward": ["outs = [model(list(x)) for x in xs]"],
-            "backward": [
-                "loss.backward()"
-                if self.loss
-                else ("outs[0].backward()" if one else "sum(outs).backward()")
-            ],
+            "backward": [f"{self.backward_of()}.backward()"],
             "grads": ["print([p.grad for p in model.parameters()])"],
             "params": ["print([p.data for p in model.parameters()])"],
             "count": ["print(len(model.parameters()))"],
             "zero_grad": ["model.zero_grad()"],
             "inputs": ["# the calls must leave each list in xs unchanged"],
-        }
-        if name == "loss":
-            if self.loss == "hinge":
-                return [
-                    "losses = [(1 + -y * s).relu() for y, s in zip(ys, outs)]",
-                    "data_loss = sum(losses) * (1.0 / len(losses))",
-                    f"reg_loss = {self.alpha!r} * sum(p * p for p in model.parameters())",
-                    "loss = data_loss + reg_loss",
-                ]
-            if self.model.outputs == 1:
-                return ["loss = sum((out - y) ** 2 for out, y in zip(outs, ys))"]
-            return ["loss = sum((o - t) ** 2 for out, y in zip(outs, ys) for o, t in zip(out, y))"]
-        return code[name]
+        }[name]
 
 
 def _uses(steps: tuple[Step, ...], name: str) -> bool:
