@@ -181,3 +181,10 @@ def result(
         output=output,
         **fields,
     )
+
+
+def worker_switches() -> dict[str, str]:
+    """The switches of how the judge starts its workers, passed on from this process's
+    environment to a judge run in a minimal one: ``JUDGE_WARM_WORKERS=1 pytest ...``
+    runs the hostile suites through prestarted workers (tests/test_warm.py)."""
+    return {"JUDGE_WARM_WORKERS": os.environ.get("JUDGE_WARM_WORKERS", "")}

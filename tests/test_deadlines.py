@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from judge.runner.process import WorkerProcess
-from tests.samples import GOOD_VALUE, ROOT
+from tests.samples import GOOD_VALUE, ROOT, worker_switches
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -92,6 +92,7 @@ class Place:
             "TMPDIR": str(self.work),
             "PYTHONPATH": str(ROOT),
             "JUDGE_CACHE_DIR": str(self.cache),
+            **worker_switches(),
         }
         command = [sys.executable, "-m", "judge", *arguments, "-p", "hang"]
         command += ["--problems", str(self.specs), "--timeout", timeout]

@@ -29,7 +29,7 @@ import pytest
 from judge.runner.interpreter import FRAMES_KEEP, LINE_KEEP, REPR_KEEP, TYPE_NAME_KEEP
 from judge.runner.outcome import LoadErrorKind
 from judge.runner.protocol import KEEP_TEXT, kept_number, kept_values, load_error
-from tests.samples import GOOD_VALUE, ROOT
+from tests.samples import GOOD_VALUE, ROOT, worker_switches
 
 HOSTILE = ROOT / "tests" / "hostile" / "judge_side"
 LIMIT_KB = 200 * 1024
@@ -55,7 +55,7 @@ def submission(folder: Path, *tails: str) -> Path:
 
 def judge_peak(path: Path, work: Path) -> tuple[int, dict[str, Any], int]:
     """``judge run`` on basic-autograd: exit code, report, and the judge's peak RSS in KiB."""
-    env = {"PATH": os.defpath, "TMPDIR": str(work), "PYTHONPATH": str(ROOT)}
+    env = {"PATH": os.defpath, "TMPDIR": str(work), "PYTHONPATH": str(ROOT), **worker_switches()}
     result = subprocess.run(
         [sys.executable, "-c", PEAK, "run", str(path), "--format", "json"],
         cwd=path.parent,

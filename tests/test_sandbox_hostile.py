@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from judge.results import Report
-from tests.samples import GOOD_VALUE, ROOT, leftover_processes
+from tests.samples import GOOD_VALUE, ROOT, leftover_processes, worker_switches
 
 HOSTILE = Path(__file__).with_name("hostile")
 SPEC = """\
@@ -120,8 +120,7 @@ class Arena:
             "TMPDIR": str(self.work),
             "PYTHONPATH": str(ROOT),  # the judge, installed or not
             "JUDGE_HOSTILE_SECRET": self.secret,
-            # tests/test_warm.py runs the corpus again through prestarted workers.
-            "JUDGE_WARM_WORKERS": os.environ.get("JUDGE_WARM_WORKERS", ""),
+            **worker_switches(),  # tests/test_warm.py: the corpus through warm workers
         }
         command = [sys.executable, "-m", "judge", "run", str(submission), "-p", "hostile"]
         command += ["--problems", str(self.specs), "--format", "json", "--timeout", "1"]

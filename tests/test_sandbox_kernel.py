@@ -28,7 +28,7 @@ from judge.runner.outcome import Forbidden, Kind, Raised
 from judge.runner.process import WorkerProcess
 from judge.sandbox import levels, plan, workspace
 from judge.sandbox.lockdown import PACKAGE_FOLDERS
-from tests.samples import GOOD_VALUE, ROOT, leftover_processes
+from tests.samples import GOOD_VALUE, ROOT, leftover_processes, worker_switches
 
 LINUX = sys.platform.startswith("linux")
 ROOT_USER = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -154,6 +154,7 @@ class SiteInterpreter:
     def judge(self, submission: Path, level: str, bwrap: bool) -> tuple[int, str]:
         work = self.base / "work"
         env = {"PATH": os.defpath if bwrap else "/nonexistent", "TMPDIR": str(work)}
+        env |= worker_switches()
         command = [str(self.python), "-m", "judge", "run", str(submission)]
         command += ["-p", "basic-autograd", "--format", "json", "--sandbox", level]
         result = subprocess.run(
@@ -486,6 +487,7 @@ def start_judge(submission: Path, tmpdir: Path, bwrap: bool = False) -> subproce
     command = [sys.executable, "-m", "judge", "run", str(submission), "-p", "basic-autograd"]
     command += ["--timeout", "30", "--format", "json"]
     env = {"PATH": os.defpath if bwrap else "/nonexistent", "TMPDIR": str(tmpdir)}
+    env |= worker_switches()
     return subprocess.Popen(
         command,
         cwd=submission.parent,
@@ -526,7 +528,12 @@ def test_a_judge_killed_with_sigkill_leaves_no_worker_folder_for_long(
     judge = start_judge(sleeper, tmpdir_for_judges)
     try:
         assert wait_for(lambda: bool(leftover_processes(tmpdir_for_judges, wait=0)), 30)
-        (left,) = list(tmpdir_for_judges.iterdir())
+        # The worker's folder; a judge taking warm workers also has its spare's, empty,
+        # and its worker may be started before the submission is in its folder.
+        assert wait_for(lambda: any(map(os.listdir, tmpdir_for_judges.iterdir())), 30)
+        folders = list(tmpdir_for_judges.iterdir())
+        (left,) = [path for path in folders if os.listdir(path)]
+        assert len(folders) == 1 + (worker_switches()["JUDGE_WARM_WORKERS"] == "1")
     finally:
         judge.send_signal(signal.SIGKILL)
         judge.wait()
@@ -540,7 +547,7 @@ def test_a_judge_killed_with_sigkill_leaves_no_worker_folder_for_long(
     held = workspace._hold(str(live))
     try:
         aged = time.time() - 2 * workspace.SWEEP_AFTER_S
-        for path in (left, live):
+        for path in (*folders, live):
             os.utime(path, (aged, aged))
         good = folder / "good.py"
         good.write_text(GOOD_VALUE)
