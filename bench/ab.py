@@ -7,8 +7,9 @@ Runs ``judge run submissions/correct.py -p basic-autograd`` from each checkout (
 folder per checkout, filled by a first run) and cold (an empty ``JUDGE_CACHE_DIR``
 every run), and the floor of bench/run_all.py (``python -I``, correct.py, the same
 graphs), one after the other in every round, so that a change in the machine's load
-falls on all of them alike.  Prints medians of wall time and of CPU time (the process
-and its children, from ``wait4``), each also as a ratio to the floor's.  CPU time moves
+falls on all of them alike (the floor runs the graphs of the after checkout's run).
+Prints medians of wall time and of CPU time (the process and its children, from
+``wait4``), each also as a ratio to the floor's.  CPU time moves
 far less than wall time when other work shares the cores, so on a loaded machine its
 ratios are the ones to compare (docs/benchmarks.md, "History").
 """
@@ -16,7 +17,6 @@ ratios are the ones to compare (docs/benchmarks.md, "History").
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -29,7 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run_all import PASSING, PROBLEM, floor_script, programs_of_a_run  # noqa: E402
+from bench.run_all import PASSING, PROBLEM, floor_script  # noqa: E402
+
+LIST_PROGRAMS = (
+    "import json, sys; sys.path.insert(0, '.'); "
+    "from bench.run_all import programs_of_a_run; print(json.dumps(programs_of_a_run()))"
+)
 
 Case = tuple[list[str], Path, Callable[[], dict[str, str]]]
 
@@ -54,7 +59,12 @@ def main() -> None:
     base = {**os.environ, "NO_COLOR": "1", "JUDGE_CACHE_DIR": str(scratch / "prepare")}
     os.environ["JUDGE_CACHE_DIR"] = base["JUDGE_CACHE_DIR"]
     programs = scratch / "programs.json"
-    programs.write_text(json.dumps(programs_of_a_run()), encoding="utf-8")
+    # The floor runs the graphs the *after* checkout's run runs (a change may alter them).
+    listed = subprocess.run(
+        [sys.executable, "-c", LIST_PROGRAMS], cwd=args.after, env=base,
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    programs.write_text(listed.stdout, encoding="utf-8")
     floor = scratch / "floor.py"
     floor.write_text(floor_script(programs), encoding="utf-8")
     fresh = iter(range(1_000_000))
