@@ -273,7 +273,7 @@ def test_a_stress_hint_only_under_the_failure_it_explains(basic_plan: Plan, tmp_
     path, _ = _engine(
         tmp_path,
         "        self.grad = 1.0\n",
-        "        if len(order) > 5000:\n            raise TypeError('too big')\n"
+        "        if len(order) > 1500:\n            raise TypeError('too big')\n"
         "        self.grad = 1.0\n",
     )
     report = grade(path, basic_plan)

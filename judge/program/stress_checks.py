@@ -24,6 +24,12 @@ from typing import Any
 
 WIDTH = 256  # nodes per layer of the linear-time graph
 MIX = 8  # log2(WIDTH)
+# The worker runs the submission under Python's default recursion limit (it never sets
+# one; tests/test_stress_cost.py checks it).  A recursive topological sort takes at
+# least one frame a node, so a chain twice as deep as the limit exceeds it wherever the
+# sort starts; 10,000 nodes did the same at five times the cost (issue 14).
+RECURSION_LIMIT = 1_000
+DEEP_CHAIN = 2 * RECURSION_LIMIT
 
 
 class Timing(Enum):
@@ -140,7 +146,7 @@ CHECKS: dict[str, StressCheck] = {
     for check in (
         StressCheck(
             "deep-chain",
-            default_size=10_000,
+            default_size=DEEP_CHAIN,
             max_size=1_000_000,
             needs=("add",),
             build=_deep_chain,

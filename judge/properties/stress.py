@@ -1,7 +1,7 @@
 """Stress graphs: shapes that break implementations which are right on small graphs.
 
-* **deep chain**: ``v = v + x`` 10,000 times.  A recursive topological sort exceeds
-  Python's recursion limit.
+* **deep chain**: ``v = v + x`` 2,000 times, twice the worker's recursion limit
+  (``stress_checks.DEEP_CHAIN``).  A recursive topological sort exceeds it.
 * **many paths**: ``v = v + v`` 20 times: 21 nodes but 2**20 paths from the output to
   the leaf.  A backward pass that walks every path instead of every node takes a
   million steps (and over-counts).
