@@ -6,6 +6,7 @@ import textwrap
 from typing import Any
 
 from judge.compare import Mismatch, compare, compare_readings
+from judge.grading.network_diagnosis import diagnose_network
 from judge.grading.plan import PreparedCase
 from judge.grading.session import Session
 from judge.program.network import NetworkProgram
@@ -45,6 +46,8 @@ def grade_case(
 
     if outcome.kind is not Kind.OK:
         verdict, message, extra = judge_outcome(outcome, timeout)
+        if isinstance(case.program, NetworkProgram) and "diagnosis" not in extra:
+            extra["diagnosis"] = diagnose_network(case.program, outcome, problem.tolerance)
         return result(verdict, message, **extra)
     if isinstance(case.program, NetworkProgram):
         mismatches = compare_readings(
@@ -52,7 +55,9 @@ def grade_case(
         )
         if not mismatches:
             return result(Verdict.PASSED, "")
-        return result(Verdict.FAILED, failure_message(case, mismatches))
+        # Which classic mistake gives these numbers (only a failing case pays for it).
+        diagnosis = diagnose_network(case.program, outcome, problem.tolerance)
+        return result(Verdict.FAILED, failure_message(case, mismatches), diagnosis=diagnosis)
     mismatches = compare(
         reference,
         case.expect,

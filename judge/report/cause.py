@@ -148,6 +148,11 @@ def find_cause(report: Report) -> Cause | None:
         )
     if diagnosed:
         return _from_diagnosis(diagnosed[0], len(scored))
+    # Only hidden tests failed and one names a classic mistake: this is an instructor's
+    # report, since a student's has no hidden diagnosis (judge.report.audience cuts it).
+    named = [t for t in scored if t.diagnosis is not None and t.diagnosis.mistake]
+    if not telling and named:
+        return _from_diagnosis(named[0], len(scored))
     if telling:
         first = telling[0]
         what = _first_line(first.message) or first.status.value
