@@ -504,6 +504,9 @@ def main() -> None:
         print(f"\n{plotted}")
     targets(single, batch, floor_s, grader_s, peak_kib, cores)
     history_row(started_at, single, batch, floor_s, peak_kib, cores, args)
+    # Issue 13's target (an mlp grading at most twice a basic-autograd one), its own script.
+    rounds = ["--rounds", "5"] if args.quick else []
+    subprocess.run([sys.executable, str(ROOT / "bench" / "networks.py"), *rounds], check=True)
 
 
 def _verdict(value: float, bound: float) -> str:
