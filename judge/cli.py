@@ -75,14 +75,54 @@ problems_option = click.option(
 )
 
 
-sandbox_option = click.option(
-    "--sandbox",
-    type=click.Choice(["auto", "strict", "basic"]),
-    default="auto",
-    show_default=True,
-    help="auto: the best layers this machine has; strict: refuse (exit 2) unless a kernel "
-    "layer (Landlock, seccomp, bubblewrap) holds; basic: portable layers only.",
-)
+# The values of judge.sandbox.levels.Level (tests/test_cli.py keeps them equal), spelled
+# out because importing the sandbox would slow every command's start-up.
+SANDBOX_LEVELS = ("auto", "strict", "basic")
+
+
+def sandbox_option(help: str) -> Callable[[F], F]:
+    """The ``--sandbox`` option, with what it means for this command."""
+    return click.option(
+        "--sandbox",
+        type=click.Choice(SANDBOX_LEVELS),
+        default=SANDBOX_LEVELS[0],
+        show_default=True,
+        help=help,
+    )
+
+
+def problem_option(
+    help: str = "The problem to grade against (see 'judge problems list').",
+) -> Callable[[F], F]:
+    """The ``-p/--problem`` option: a problem's id, basic-autograd by default."""
+    return click.option(
+        "-p", "--problem", "problem_id", default="basic-autograd", show_default=True, help=help
+    )
+
+
+def format_option(choices: list[str], help: str) -> Callable[[F], F]:
+    """The ``--format`` option; unset, the command takes the format from ``-o``'s suffix."""
+    return click.option(
+        "--format", "output_format", type=click.Choice(choices), default=None, help=help
+    )
+
+
+def output_option(help: str) -> Callable[[F], F]:
+    """The ``-o/--output`` option: the file to write instead of standard output."""
+    return click.option(
+        "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help=help
+    )
+
+
+def file_option(verb: str) -> Callable[[F], F]:
+    """The ``--file`` option of a command that reads one folder per student."""
+    return click.option(
+        "--file",
+        "filename",
+        help=f"With one folder per student, the file to {verb} in each "
+        "(default: the folder's only .py file, or the folder itself when it holds several "
+        ".py files or a package: a student's modules).",
+    )
 
 
 def _catalog(problem_dirs: tuple[Path, ...]) -> Any:
@@ -133,7 +173,10 @@ def grading_options(command: F) -> F:
             default=None,
             help="How many random graphs to run (default: the problem's, usually 200).",
         ),
-        sandbox_option,
+        sandbox_option(
+            "auto: the best layers this machine has; strict: refuse (exit 2) unless a kernel "
+            "layer (Landlock, seccomp, bubblewrap) holds; basic: portable layers only."
+        ),
         click.option(
             "--audience",
             type=click.Choice(AUDIENCES),
@@ -159,29 +202,14 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("submission", type=click.Path(path_type=Path))
-@click.option(
-    "-p",
-    "--problem",
-    "problem_id",
-    default="basic-autograd",
-    show_default=True,
-    help="The problem to grade against (see 'judge problems list').",
-)
+@problem_option()
 @problems_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "junit", "gradescope", "github", "markdown"]),
-    default=None,
-    help="Default: from the -o file's suffix (.json, .md, .xml), else text.  github "
+@format_option(
+    ["text", "json", "junit", "gradescope", "github", "markdown"],
+    "Default: from the -o file's suffix (.json, .md, .xml), else text.  github "
     "writes annotations, and a job summary to $GITHUB_STEP_SUMMARY when set.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the report to this file instead of standard output.",
-)
+@output_option("Write the report to this file instead of standard output.")
 @grading_options
 @handle_errors
 def run(
@@ -319,42 +347,19 @@ def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
 
 @cli.command("grade")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-p",
-    "--problem",
-    "problem_id",
-    default="basic-autograd",
-    show_default=True,
-    help="The problem to grade against (see 'judge problems list').",
-)
+@problem_option()
 @problems_option
-@click.option(
-    "--file",
-    "filename",
-    help="With one folder per student, the file to grade in each "
-    "(default: the folder's only .py file, or the folder itself when it holds several "
-    ".py files or a package: a student's modules).",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(
-        [
-            *("text", "csv", "csv-wide", "json", "markdown", "junit", "gradescope", "github"),
-            *("canvas", "lms"),
-        ]
-    ),
-    default=None,
-    help="Default: from the -o file's suffix (.csv, .json, .md, .xml), else text.  github "
+@file_option("grade")
+@format_option(
+    [
+        *("text", "csv", "csv-wide", "json", "markdown", "junit", "gradescope", "github"),
+        *("canvas", "lms"),
+    ],
+    "Default: from the -o file's suffix (.csv, .json, .md, .xml), else text.  github "
     "writes annotations, and a job summary to $GITHUB_STEP_SUMMARY when set.  csv-wide: a "
     "column per test.  canvas, lms: a CSV to import into an LMS (needs --roster).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the gradebook to this file (atomically) instead of standard output.",
-)
+@output_option("Write the gradebook to this file (atomically) instead of standard output.")
 @click.option(
     "-j",
     "--jobs",
@@ -605,14 +610,7 @@ def gradescope() -> None:
 
 
 @gradescope.command("build")
-@click.option(
-    "-p",
-    "--problem",
-    "problem_id",
-    default="basic-autograd",
-    show_default=True,
-    help="The problem to grade against (see 'judge problems list').",
-)
+@problem_option()
 @problems_option
 @click.option(
     "-o",
@@ -640,13 +638,7 @@ def gradescope() -> None:
     default=None,
     help="Install this published version from PyPI instead of shipping a wheel.",
 )
-@click.option(
-    "--sandbox",
-    type=click.Choice(["auto", "strict", "basic"]),
-    default="auto",
-    show_default=True,
-    help="The sandbox level run_autograder grades with (auto: what the container allows).",
-)
+@sandbox_option("The sandbox level run_autograder grades with (auto: what the container allows).")
 @handle_errors
 def gradescope_build(
     problem_id: str,
@@ -673,22 +665,11 @@ def gradescope_build(
 
 @cli.command("similar")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-p",
-    "--problem",
-    "problem_id",
-    default="basic-autograd",
-    show_default=True,
-    help="The problem whose starter code ('judge init' writes it) is never counted as copied.",
+@problem_option(
+    "The problem whose starter code ('judge init' writes it) is never counted as copied."
 )
 @problems_option
-@click.option(
-    "--file",
-    "filename",
-    help="With one folder per student, the file to compare in each "
-    "(default: the folder's only .py file, or the folder itself when it holds several "
-    ".py files or a package: a student's modules).",
-)
+@file_option("compare")
 @click.option(
     "--ignore",
     "ignored",
@@ -703,19 +684,10 @@ def gradescope_build(
     default=None,
     help="The similarity (0 to 1) from which two submissions are a pair (default: 0.6).",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
-    default=None,
-    help="Default: from the -o file's suffix (.md, .json), else text.",
+@format_option(
+    ["text", "markdown", "json"], "Default: from the -o file's suffix (.md, .json), else text."
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the report to this file instead of standard output.",
-)
+@output_option("Write the report to this file instead of standard output.")
 @handle_errors
 def similar(
     paths: tuple[Path, ...],

@@ -207,3 +207,12 @@ def test_hidden_test_output_is_not_shown_to_the_student(write, mini_dir: Path) -
     result = CliRunner().invoke(cli, ["run", str(path), "-p", "mini", "--problems", str(mini_dir)])
     assert "used twice (hidden) [failed]" in result.output
     assert "SECRET 3.0" not in result.output
+
+
+def test_the_sandbox_option_offers_every_level_the_sandbox_has() -> None:
+    # The command line spells the levels out (importing the sandbox would slow its
+    # start-up); a level added to the sandbox must be offered there too.
+    from judge.cli import SANDBOX_LEVELS
+    from judge.sandbox.levels import Level
+
+    assert SANDBOX_LEVELS == tuple(level.value for level in Level)
