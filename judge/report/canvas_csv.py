@@ -16,40 +16,24 @@ gradebook's roster section and the command's notes name it.
 
 from __future__ import annotations
 
-import csv
-import io
-
-from judge.errors import UsageError
-from judge.report.escape import csv_cell
 from judge.report.gradebook import Gradebook
+from judge.report.roster_csv import Column, render_by_roster
 
-COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+COLUMNS: tuple[Column, ...] = (
+    ("Student", lambda student: student.shown_name),
+    ("ID", lambda student: student.lms_id),
+    ("SIS User ID", lambda student: student.sis_user_id),
+    ("SIS Login ID", lambda student: student.sis_login_id),
+    ("Section", lambda student: student.section),
+)
 
 
 def render_gradebook(book: Gradebook, assignment: str = "") -> str:
     """The Canvas import CSV; ``assignment`` heads the score column (default: the
     problem's id).  Raises ``UsageError`` without a roster."""
-    if book.roster is None:
-        raise UsageError("--format canvas needs --roster FILE: Canvas matches rows by its ids")
-    scores = {e.name: e.report.score for e in book.entries}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*COLUMNS, csv_cell(assignment or book.problem)])
-    for student in book.roster.students:
-        score = scores.get(student.name)
-        writer.writerow(
-            [
-                *map(
-                    csv_cell,
-                    (
-                        student.shown_name,
-                        student.lms_id,
-                        student.sis_user_id,
-                        student.sis_login_id,
-                        student.section,
-                    ),
-                ),
-                f"{score:g}" if score is not None else "",
-            ]
-        )
-    return out.getvalue()
+    return render_by_roster(
+        book,
+        assignment,
+        COLUMNS,
+        "--format canvas needs --roster FILE: Canvas matches rows by its ids",
+    )

@@ -13,27 +13,23 @@ out (it has no ids), as in ``judge.report.canvas_csv``.
 
 from __future__ import annotations
 
-import csv
-import io
-
-from judge.errors import UsageError
-from judge.report.escape import csv_cell
 from judge.report.gradebook import Gradebook
+from judge.report.roster_csv import Column, render_by_roster
 
-COLUMNS = ("Username", "ID number", "Email address", "Name")
+COLUMNS: tuple[Column, ...] = (
+    ("Username", lambda student: student.sis_login_id),
+    ("ID number", lambda student: student.id),
+    ("Email address", lambda student: student.email),
+    ("Name", lambda student: student.shown_name),
+)
 
 
 def render_gradebook(book: Gradebook, assignment: str = "") -> str:
     """The plain LMS CSV; ``assignment`` heads the score column (default: the
     problem's id).  Raises ``UsageError`` without a roster."""
-    if book.roster is None:
-        raise UsageError("--format lms needs --roster FILE: an LMS matches rows by their ids")
-    scores = {e.name: e.report.score for e in book.entries}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*COLUMNS, csv_cell(assignment or book.problem)])
-    for student in book.roster.students:
-        score = scores.get(student.name)
-        cells = (student.sis_login_id, student.id, student.email, student.shown_name)
-        writer.writerow([*map(csv_cell, cells), f"{score:g}" if score is not None else ""])
-    return out.getvalue()
+    return render_by_roster(
+        book,
+        assignment,
+        COLUMNS,
+        "--format lms needs --roster FILE: an LMS matches rows by their ids",
+    )
