@@ -7,6 +7,7 @@ defined here, below the spec package that parses them (``judge.spec.model`` uses
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,21 +101,13 @@ def compare(
     check_grad: bool,
 ) -> list[Mismatch]:
     """Every mismatch among ``names``: written expectations first, else the reference."""
-    mismatches = []
-    fields = [("data", data, expect.data, reference.data, reference.data_scale)]
+    mismatches = _field_mismatches(
+        "data", names, data, expect.data, reference.data, reference.data_scale, tolerance
+    )
     if check_grad:
-        fields.append(("grad", grad, expect.grad, reference.grad, reference.grad_scale))
-    for field, got_values, written, computed, scales in fields:
-        for name in names:
-            expected = written.get(name, computed[name])
-            if name not in got_values:
-                mismatches.append(Mismatch(name, field, expected, "nothing", "not returned"))
-                continue
-            number, problem = check_number(got_values[name])
-            if number is None:
-                mismatches.append(Mismatch(name, field, expected, got_values[name], problem))
-            elif not close_enough(number, expected, scales[name], tolerance):
-                mismatches.append(Mismatch(name, field, expected, got_values[name]))
+        mismatches += _field_mismatches(
+            "grad", names, grad, expect.grad, reference.grad, reference.grad_scale, tolerance
+        )
     return mismatches
 
 
@@ -128,20 +121,48 @@ def compare_readings(
     """Every mismatch among a network program's readings (``judge.program.network``):
     each reading the reference took, data or grad, within the same tolerance as a
     node's; written expectations first."""
+    return [
+        *_field_mismatches(
+            "data",
+            reference.data,
+            data,
+            expect.data,
+            reference.data,
+            reference.data_scale,
+            tolerance,
+        ),
+        *_field_mismatches(
+            "grad",
+            reference.grad,
+            grad,
+            expect.grad,
+            reference.grad,
+            reference.grad_scale,
+            tolerance,
+        ),
+    ]
+
+
+def _field_mismatches(
+    field: str,
+    names: Iterable[str],
+    got_values: Mapping[str, Any],
+    written: Mapping[str, float],
+    computed: Mapping[str, float],
+    scales: Mapping[str, float],
+    tolerance: Tolerance,
+) -> list[Mismatch]:
+    """Every mismatch of one ``field`` (data or grad) among ``names``: each value got
+    against its written expectation, else the reference's ``computed`` one."""
     mismatches = []
-    fields = (
-        ("data", data, expect.data, reference.data, reference.data_scale),
-        ("grad", grad, expect.grad, reference.grad, reference.grad_scale),
-    )
-    for field, got_values, written, computed, scales in fields:
-        for name, value in computed.items():
-            expected = written.get(name, value)
-            if name not in got_values:
-                mismatches.append(Mismatch(name, field, expected, "nothing", "not returned"))
-                continue
-            number, problem = check_number(got_values[name])
-            if number is None:
-                mismatches.append(Mismatch(name, field, expected, got_values[name], problem))
-            elif not close_enough(number, expected, scales[name], tolerance):
-                mismatches.append(Mismatch(name, field, expected, got_values[name]))
+    for name in names:
+        expected = written.get(name, computed[name])
+        if name not in got_values:
+            mismatches.append(Mismatch(name, field, expected, "nothing", "not returned"))
+            continue
+        number, problem = check_number(got_values[name])
+        if number is None:
+            mismatches.append(Mismatch(name, field, expected, got_values[name], problem))
+        elif not close_enough(number, expected, scales[name], tolerance):
+            mismatches.append(Mismatch(name, field, expected, got_values[name]))
     return mismatches
