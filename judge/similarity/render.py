@@ -32,6 +32,20 @@ def _matches(pair: Pair, fragment: Fragment, escape: Callable[[str], str]) -> st
     return f"{escape(pair.a)} {fragment.a.where} ~ {escape(pair.b)} {fragment.b.where}"
 
 
+def _skipped(result: Similarity, escape: Callable[[str], str], bullet: str = "") -> list[str]:
+    """The lines saying which submissions were not compared and why, after a blank
+    line; none when every one was."""
+    if not result.skipped:
+        return []
+    return [
+        "",
+        *(
+            f"{bullet}not compared: {escape(name)}: {escape(reason)}"
+            for name, reason in result.skipped
+        ),
+    ]
+
+
 def render_text(result: Similarity) -> str:
     """The report for a terminal or a text file: a headline, then each pair (most
     similar first) with the line ranges that match, then what was skipped and why."""
@@ -43,12 +57,7 @@ def render_text(result: Similarity) -> str:
             f"{terminal_line(pair.b)}  ({pair.shared} fingerprints shared)"
         )
         lines.extend(f"       {_matches(pair, f, terminal_line)}" for f in pair.fragments)
-    if result.skipped:
-        lines.append("")
-        lines.extend(
-            f"not compared: {terminal_line(name)}: {terminal_line(reason)}"
-            for name, reason in result.skipped
-        )
+    lines += _skipped(result, terminal_line)
     return "\n".join(lines) + "\n"
 
 
@@ -65,12 +74,7 @@ def render_markdown(result: Similarity) -> str:
                 f"| {_percent(pair.similarity)} | {markdown_inline(pair.a)} | "
                 f"{markdown_inline(pair.b)} | {pair.shared} | {where} |"
             )
-    if result.skipped:
-        lines.append("")
-        lines.extend(
-            f"- not compared: {markdown_inline(name)}: {markdown_inline(reason)}"
-            for name, reason in result.skipped
-        )
+    lines += _skipped(result, markdown_inline, bullet="- ")
     return "\n".join(lines) + "\n"
 
 
