@@ -61,7 +61,9 @@ def test_hostile_network_is_bounded(tmp_path: Path, plan: Plan, name: str) -> No
     path = tmp_path / "network.py"
     path.write_text(NETWORK + "\n\n" + tail, encoding="utf-8")
     report = api.grade(path, plan.problem, timeout=2.0)
-    assert len(report.tests) == len(plan.problem.cases)
+    # Every case and the random networks were reported (each bounded, none lost).
+    assert len(report.tests) == len(plan.problem.cases) + 1
+    assert report.tests[-1].name == "random networks" and not report.tests[-1].passed
     hit = [t for t in report.tests if t.status is verdict and words in t.message]
     assert hit, [(t.name, t.status, t.message[:200]) for t in report.tests]
     assert report.score < report.max_score

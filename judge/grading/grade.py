@@ -10,6 +10,7 @@ from typing import Any
 from judge.grading.cases import grade_case
 from judge.grading.places import place_lines
 from judge.grading.plan import Plan
+from judge.grading.random_networks import check_random_networks, not_run_networks
 from judge.grading.session import Session
 from judge.properties.check import not_run, run_properties
 from judge.results import Report, Status, TestResult, Verdict, summarize
@@ -130,6 +131,8 @@ def _run_hidden_last(
     if plan.properties is not None:  # random graphs and stress checks
         methods = session.load.methods if session.load is not None else {}
         checks = list(run_properties(plan.properties, problem, session, timeout, methods, source))
+    if problem.networks is not None:  # random networks (issue 13)
+        checks.append(check_random_networks(problem, session, timeout))
     graded.update({i: grade_case(cases[i], problem, session, timeout) for i in hidden})
     results = [graded[i] for i in range(len(cases))] + checks
     return results, hidden[-1] if hidden else len(results) - 1
@@ -164,9 +167,11 @@ def describe_load_error(error: LoadError, entry: str) -> str:
 
 
 def _properties_not_run(plan: Plan) -> tuple[TestResult, ...]:
+    message = "not run: the submission could not be loaded"
+    networks = not_run_networks(plan.problem, message)
     if plan.properties is None:
-        return ()
-    return not_run(plan.properties, "not run: the submission could not be loaded")
+        return networks
+    return (*not_run(plan.properties, message), *networks)
 
 
 def _not_loaded(

@@ -14,7 +14,7 @@ import yaml
 from judge.engine.evaluate import ReferenceError, evaluate, evaluate_network
 from judge.errors import Location, SpecError, SpecErrors
 from judge.program.compile import ProgramError, compile_program
-from judge.program.network import MAX_READINGS
+from judge.program.network import MAX_READINGS, MODELS
 from judge.program.ops import OPS
 from judge.program.stress_checks import CHECKS
 from judge.spec import yamlnodes
@@ -29,6 +29,7 @@ from judge.spec.model import (
     ProblemSpec,
     Properties,
     PropertiesSpec,
+    RandomNetworksSpec,
     RateSpec,
     StepSpec,
     StressSpec,
@@ -94,6 +95,8 @@ def _allowed_fields(keys: list[str | int]) -> list[str]:
             struct = StressSpec
         elif key == "network":
             struct = NetworkSpec
+        elif key == "networks":
+            struct = RandomNetworksSpec
         elif key in ("steps", "do"):
             struct = StepSpec
         elif key == "weights":
@@ -154,6 +157,8 @@ class _Checker:
             if case is not None:
                 cases.append(case)
         properties = self.properties(spec.properties) if spec.properties else None
+        if spec.networks is not None:
+            self.random_networks(spec.networks)
         for index, name in enumerate(spec.forbid_imports):
             if not name.isidentifier():
                 self.error(
@@ -193,7 +198,30 @@ class _Checker:
             imports=tuple(spec.imports),
             forbid_imports=tuple(spec.forbid_imports),
             budget=budget,
+            networks=spec.networks,
         )
+
+    def random_networks(self, spec: RandomNetworksSpec) -> None:
+        """Check the ``networks:`` section (random networks, issue 13)."""
+        if spec.model not in MODELS:
+            close = difflib.get_close_matches(spec.model, MODELS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            self.error(
+                f"networks.model: {spec.model!r} is not one of {', '.join(MODELS)}{hint}",
+                ["networks", "model"],
+            )
+        if not 1 <= spec.examples <= 200:
+            self.error("networks.examples must be between 1 and 200", ["networks", "examples"])
+        bounds = {"nin": 6, "layers": 4, "width": 6}
+        for key, top in bounds.items():
+            low, high = getattr(spec, key)
+            if not 1 <= low <= high <= top:
+                self.error(
+                    f"networks.{key} is [min, max] with 1 <= min <= max <= {top}",
+                    ["networks", key],
+                )
+        if spec.points < 0:
+            self.error("networks.points must not be negative", ["networks", "points"])
 
     def properties(self, spec: PropertiesSpec) -> Properties:
         """Check the ``properties:`` section and resolve its defaults."""

@@ -109,6 +109,27 @@ class PropertiesSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     stress: list[StressSpec] = []
 
 
+class RandomNetworksSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The ``networks:`` section: random networks checked against the reference network
+    (``judge.properties.networks``).
+
+    ``examples`` networks of kind ``model`` (``Neuron``, ``Layer`` or ``MLP``) are drawn
+    with ``seed``, the same for every submission: ``nin`` = [min, max] inputs, ``layers``
+    = [min, max] layers of ``width`` = [min, max] neurons (an MLP's hidden layers have
+    at least 2, its last 1 or 2), weights and inputs in [-2, 2], two decimals.  Each is
+    built, injected, called, and its outputs, parameter count and every gradient
+    compared.  ``points: 0`` makes the check advisory.
+    """
+
+    examples: int = 20
+    seed: int = 13
+    model: str = "MLP"
+    nin: tuple[int, int] = (1, 3)
+    layers: tuple[int, int] = (1, 3)
+    width: tuple[int, int] = (1, 4)
+    points: float = 1.0
+
+
 class ProblemSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A problem as it appears in the YAML, before programs are compiled."""
 
@@ -124,6 +145,7 @@ class ProblemSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     time_limit: float = 5.0
     budget: float | None = None  # seconds per submission; default: DEFAULT_BUDGET
     properties: PropertiesSpec | None = None
+    networks: RandomNetworksSpec | None = None
     imports: list[str] = []  # modules a submission may import beyond the sandbox's default
     forbid_imports: list[str] = []  # modules it may not, though the default allows them
 
@@ -182,8 +204,10 @@ class Problem(msgspec.Struct, frozen=True):
     imports: tuple[str, ...] = ()  # allowed beyond the sandbox's default allow-list
     forbid_imports: tuple[str, ...] = ()  # refused, though the default allows them (numpy)
     budget: float = DEFAULT_BUDGET
+    networks: RandomNetworksSpec | None = None  # checked: random networks (issue 13)
 
     @property
     def max_score(self) -> float:
         checks = self.properties.max_score if self.properties is not None else 0.0
+        checks += self.networks.points if self.networks is not None else 0.0
         return sum(case.points for case in self.cases) + checks
