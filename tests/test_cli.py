@@ -215,4 +215,4 @@ def test_the_sandbox_option_offers_every_level_the_sandbox_has() -> None:
     from judge.cli import SANDBOX_LEVELS
     from judge.sandbox.levels import Level
 
-    assert SANDBOX_LEVELS == tuple(level.value for level in Level)
+    assert tuple(level.value for level in Level) == SANDBOX_LEVELS
