@@ -153,7 +153,8 @@ def test_a_misspelt_method_gets_did_you_mean(basic_plan: Plan, tmp_path: Path) -
     ],
 )
 def test_did_you_mean_is_for_typos_only(method: str, name: str, close: bool) -> None:
-    from judge.runner.harness import METHOD, close_names
+    from judge.runner.harness import close_names
+    from judge.runner.interpreter import METHOD
 
     op = next(op for op, m in METHOD.items() if m == method)
     cls = type("Value", (), {name: lambda self: self})

@@ -41,33 +41,9 @@ if TYPE_CHECKING:
 # on sys.path to import this file, so ``interpreter`` can only be the file beside it.
 # Imported as judge.runner.harness (by tests), it comes from the package instead.
 if TYPE_CHECKING or __package__:
-    from judge.runner.interpreter import (
-        CLASSES_KEEP,
-        FRAMES_KEEP,
-        LINE_KEEP,
-        MESSAGE_KEEP,
-        METHOD,
-        OUTPUT_KEEP,
-        TYPE_NAME_KEEP,
-        WrongReturn,
-        answer,
-        paused_gc,
-        type_name,
-    )
+    import judge.runner.interpreter as interpreter
 else:
-    from interpreter import (
-        CLASSES_KEEP,
-        FRAMES_KEEP,
-        LINE_KEEP,
-        MESSAGE_KEEP,
-        METHOD,
-        OUTPUT_KEEP,
-        TYPE_NAME_KEEP,
-        WrongReturn,
-        answer,
-        paused_gc,
-        type_name,
-    )
+    import interpreter
 
 OUTPUT_LIMIT = 1 << 20  # characters a submission may print per test before it is stopped
 
@@ -107,8 +83,8 @@ class Capture(io.TextIOBase):
 
     def write(self, text: str) -> int:
         text = str(text)
-        if self.size < OUTPUT_KEEP:
-            self.kept.append(text[: OUTPUT_KEEP - self.size])
+        if self.size < interpreter.OUTPUT_KEEP:
+            self.kept.append(text[: interpreter.OUTPUT_KEEP - self.size])
         self.size += len(text)
         if self.size > OUTPUT_LIMIT:
             raise OutputLimitExceeded
@@ -116,8 +92,8 @@ class Capture(io.TextIOBase):
 
     def text(self) -> str:
         kept = "".join(self.kept)
-        if self.size > OUTPUT_KEEP:
-            kept += f"\n[... {self.size - OUTPUT_KEEP} more characters cut]"
+        if self.size > interpreter.OUTPUT_KEEP:
+            kept += f"\n[... {self.size - interpreter.OUTPUT_KEEP} more characters cut]"
         return kept
 
 
@@ -126,18 +102,18 @@ def submission_frames(tb: Any, path: str) -> list[list[Any]]:
     frames = []
     for frame in traceback.extract_tb(tb):
         if frame.filename == path:
-            frames.append([frame.lineno, (frame.line or "").strip()[:LINE_KEEP]])
-    return frames[-FRAMES_KEEP:]
+            frames.append([frame.lineno, (frame.line or "").strip()[: interpreter.LINE_KEEP]])
+    return frames[-interpreter.FRAMES_KEEP :]
 
 
 def describe_exception(error: BaseException, path: str) -> dict[str, Any]:
     """A JSON-ready account of an exception raised by the submission."""
     try:
-        message = str(error)[:MESSAGE_KEEP]
+        message = str(error)[: interpreter.MESSAGE_KEEP]
     except Exception:
         message = "<unprintable message>"
     return {
-        "type": type_name(type(error)),
+        "type": interpreter.type_name(type(error)),
         "message": message,
         "frames": submission_frames(error.__traceback__, path),
     }
@@ -146,7 +122,7 @@ def describe_exception(error: BaseException, path: str) -> dict[str, Any]:
 def method_lines(cls: type, path: str) -> dict[str, int]:
     """For each op, the line in the submission where its method is defined."""
     lines = {}
-    for op, name in METHOD.items():
+    for op, name in interpreter.METHOD.items():
         function = getattr(cls, name, None)
         code = getattr(function, "__code__", None)
         if code is not None and code.co_filename == path:
@@ -157,7 +133,9 @@ def method_lines(cls: type, path: str) -> dict[str, int]:
 def missing_ops(cls: type, ops: list[Any]) -> list[str]:
     """The ops a program needs that the class does not define at all."""
     needed = {op for _, op, _ in ops}
-    return sorted(op for op in needed if op != "value" and getattr(cls, METHOD[op], None) is None)
+    return sorted(
+        op for op in needed if op != "value" and getattr(cls, interpreter.METHOD[op], None) is None
+    )
 
 
 def typo_distance(a: str, b: str) -> int:
@@ -182,7 +160,7 @@ def close_names(cls: type, ops: list[str]) -> dict[str, str]:
     method's (``rleu`` for ``relu``), so the student is asked "did you mean relu?"."""
     # Names of other ops' methods are not typos (``__rsub__`` is no misspelt
     # ``__sub__``), nor is what every class has.
-    taken = {*METHOD.values(), *vars(object), "__module__", "__dict__", "__weakref__"}
+    taken = {*interpreter.METHOD.values(), *vars(object), "__module__", "__dict__", "__weakref__"}
     # Bounded, whatever the class holds: a thousand names at most, and only those
     # whose length is within two of a method's can be two typos from it.
     defined = [
@@ -193,7 +171,7 @@ def close_names(cls: type, ops: list[str]) -> dict[str, str]:
     ][:1000]
     close = {}
     for op in ops:
-        method = METHOD[op].strip("_")
+        method = interpreter.METHOD[op].strip("_")
         allowed = 1 if len(method) <= 4 else 2
         scored = [
             (typo_distance(method, name.strip("_").lower()), name)
@@ -310,9 +288,9 @@ def syntax_error(error: SyntaxError | ValueError) -> dict[str, Any]:
         return {
             "kind": "syntax",
             "type": "SyntaxError",
-            "message": (error.msg or "")[:MESSAGE_KEEP],
+            "message": (error.msg or "")[: interpreter.MESSAGE_KEEP],
             "line": error.lineno,
-            "frames": [[error.lineno, (error.text or "").strip()[:LINE_KEEP]]],
+            "frames": [[error.lineno, (error.text or "").strip()[: interpreter.LINE_KEEP]]],
         }
     message = str(error)  # null bytes, on Python 3.11
     return {"kind": "syntax", "type": "SyntaxError", "message": message, "line": None, "frames": []}
@@ -397,7 +375,9 @@ class Worker:
         cls = namespace.get(entry)
         if not isinstance(cls, type):
             classes = sorted(k for k, v in namespace.items() if isinstance(v, type))
-            classes = [name[:TYPE_NAME_KEEP] for name in classes[:CLASSES_KEEP]]
+            classes = [
+                name[: interpreter.TYPE_NAME_KEEP] for name in classes[: interpreter.CLASSES_KEEP]
+            ]
             return {
                 "kind": "entry",
                 "type": "NameError",
@@ -422,7 +402,7 @@ class Worker:
         missing = missing_ops(self.cls, ops)
         if missing:
             return {"status": "missing", "ops": missing, "close": close_names(self.cls, missing)}
-        with paused_gc():
+        with interpreter.paused_gc():
             return self.measure(self.cls, program, ops, clock)
 
     def measure(
@@ -430,19 +410,21 @@ class Worker:
     ) -> dict[str, Any]:
         """Build the graph, run backward, and read every node (see ``answer``)."""
         try:
-            data, grad, cpu_s = answer(cls, program, clock)
+            data, grad, cpu_s = interpreter.answer(cls, program, clock)
         except MemoryError:
             return {"status": "memory"}
         except RecursionError as error:
             return {"status": "error", **describe_exception(error, self.path)}
-        except WrongReturn as error:
+        except interpreter.WrongReturn as error:
             line = method_lines(cls, self.path).get(error.op)
-            text = linecache.getline(self.path, line).strip()[:LINE_KEEP] if line else ""
+            text = (
+                linecache.getline(self.path, line).strip()[: interpreter.LINE_KEEP] if line else ""
+            )
             return {
                 "status": "error",
                 "type": "WrongReturn",
-                "message": str(error)[:MESSAGE_KEEP],
-                "returned": {"op": error.op, "what": error.what[:MESSAGE_KEEP]},
+                "message": str(error)[: interpreter.MESSAGE_KEEP],
+                "returned": {"op": error.op, "what": error.what[: interpreter.MESSAGE_KEEP]},
                 "frames": [[line, text]] if line else [],
             }
         except Exception as error:
@@ -485,7 +467,7 @@ class Worker:
         ``except``, a ``finally``) runs after it.  The functions it needs are bound
         when this file loads, before the submission can patch ``json`` or ``os``.
         """
-        text = linecache.getline(self.path, line).strip()[:LINE_KEEP] if line else ""
+        text = linecache.getline(self.path, line).strip()[: interpreter.LINE_KEEP] if line else ""
         message = attempt + (f"\n  at line {line} of your file: {text}" if line else "")
         output = self.capture.text() if self.capture is not None else ""
         frames = [[line, text]] if line else []
@@ -527,17 +509,17 @@ class Worker:
         in a traceback), and end the process.  Called by the ``Watchdog``."""
         try:
             frames: list[list[Any]] = []
-            while frame is not None and len(frames) < 10 * FRAMES_KEEP:
+            while frame is not None and len(frames) < 10 * interpreter.FRAMES_KEEP:
                 if frame.f_code.co_filename == self.path:
                     line = frame.f_lineno
-                    text = linecache.getline(self.path, line).strip()[:LINE_KEEP]
+                    text = linecache.getline(self.path, line).strip()[: interpreter.LINE_KEEP]
                     frames.append([line, text])
                 frame = frame.f_back
             output = self.capture.text() if self.capture is not None else ""
             payload = {
                 "id": request_id,
                 "status": "timeout",
-                "frames": frames[::-1][-FRAMES_KEEP:],
+                "frames": frames[::-1][-interpreter.FRAMES_KEEP :],
                 "output": output,
             }
             data = (_dumps(payload) + "\n").encode()

@@ -99,7 +99,7 @@ def frames(value: Any) -> tuple[Frame, ...]:
 
 def raised(account: dict[str, Any]) -> Raised:
     """An exception account (``type``, ``message``, ``frames``; ``returned`` for an op
-    whose result was not a node, ``harness.WrongReturn``)."""
+    whose result was not a node, ``interpreter.WrongReturn``)."""
     returned = account.get("returned")
     kept = None
     if isinstance(returned, dict) and isinstance(returned.get("op"), str):
