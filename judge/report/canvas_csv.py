@@ -16,24 +16,17 @@ gradebook's roster section and the command's notes name it.
 
 from __future__ import annotations
 
-from judge.report.gradebook import Gradebook
-from judge.report.roster_csv import Column, render_by_roster
+from judge.report.roster_csv import RosterCsv
 
-COLUMNS: tuple[Column, ...] = (
-    ("Student", lambda student: student.shown_name),
-    ("ID", lambda student: student.lms_id),
-    ("SIS User ID", lambda student: student.sis_user_id),
-    ("SIS Login ID", lambda student: student.sis_login_id),
-    ("Section", lambda student: student.section),
+CANVAS = RosterCsv(
+    columns=(
+        ("Student", lambda student: student.shown_name),
+        ("ID", lambda student: student.lms_id),
+        ("SIS User ID", lambda student: student.sis_user_id),
+        ("SIS Login ID", lambda student: student.sis_login_id),
+        ("Section", lambda student: student.section),
+    ),
+    without_roster="--format canvas needs --roster FILE: Canvas matches rows by its ids",
 )
-
-
-def render_gradebook(book: Gradebook, assignment: str = "") -> str:
-    """The Canvas import CSV; ``assignment`` heads the score column (default: the
-    problem's id).  Raises ``UsageError`` without a roster."""
-    return render_by_roster(
-        book,
-        assignment,
-        COLUMNS,
-        "--format canvas needs --roster FILE: Canvas matches rows by its ids",
-    )
+# The writer ``judge.report.formats`` calls.
+render_gradebook = CANVAS.render_gradebook

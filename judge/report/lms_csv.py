@@ -13,23 +13,16 @@ out (it has no ids), as in ``judge.report.canvas_csv``.
 
 from __future__ import annotations
 
-from judge.report.gradebook import Gradebook
-from judge.report.roster_csv import Column, render_by_roster
+from judge.report.roster_csv import RosterCsv
 
-COLUMNS: tuple[Column, ...] = (
-    ("Username", lambda student: student.sis_login_id),
-    ("ID number", lambda student: student.id),
-    ("Email address", lambda student: student.email),
-    ("Name", lambda student: student.shown_name),
+LMS = RosterCsv(
+    columns=(
+        ("Username", lambda student: student.sis_login_id),
+        ("ID number", lambda student: student.id),
+        ("Email address", lambda student: student.email),
+        ("Name", lambda student: student.shown_name),
+    ),
+    without_roster="--format lms needs --roster FILE: an LMS matches rows by their ids",
 )
-
-
-def render_gradebook(book: Gradebook, assignment: str = "") -> str:
-    """The plain LMS CSV; ``assignment`` heads the score column (default: the
-    problem's id).  Raises ``UsageError`` without a roster."""
-    return render_by_roster(
-        book,
-        assignment,
-        COLUMNS,
-        "--format lms needs --roster FILE: an LMS matches rows by their ids",
-    )
+# The writer ``judge.report.formats`` calls.
+render_gradebook = LMS.render_gradebook
