@@ -40,6 +40,10 @@ MANY_PATHS_SECONDS = 0.25  # CPU seconds: a 21-node answer that takes longer wal
 # it, timer and cache noise are a large part of the small graph's time, and an answer
 # that fast is fast enough (correct engines take 0.3 to 0.4 s at 100,000 nodes here).
 LINEAR_FLOOR_S = 0.2
+# CPU seconds under which a Timing.REFERENCE graph's time is not judged: the wide graph
+# takes correct engines about 10 ms here, a visited list about 95 ms, so an engine must
+# be both that slow and TIMES_REFERENCE times the reference's time to fail.
+REFERENCE_FLOOR_S = 0.03
 
 
 def run_properties(
@@ -227,7 +231,8 @@ def _advice_fits(check: str, outcome: Outcome) -> bool:
 def check_stress(
     graph: StressGraph, context: Context, cause: Diagnosis | None = None
 ) -> TestResult:
-    """Run one stress graph: right numbers, and (many paths, linear time) fast enough.
+    """Run one stress graph: right numbers, and (many paths, wide, linear time) fast
+    enough.
 
     ``cause`` is the random graphs' diagnosis of the same submission: wrong numbers
     that change when the graph is run again are told as that mistake when it explains
@@ -296,6 +301,19 @@ def check_stress(
             f"your Value took {seconds:.2f} s of CPU time on a graph of {graph.nodes} nodes "
             f"with {2 ** (graph.nodes - 1):,} paths: {advice}"
         )
+        return _result(name, "stress", Verdict.FAILED, points, message, **base, timing=timing)
+    if timing_rule is Timing.REFERENCE and seconds > max(REFERENCE_FLOOR_S, graph.allowed_seconds):
+        reference = max(graph.reference_s[1], 1e-6)
+        message = (
+            f"your Value took {seconds:.3f} s of CPU time on the {graph.title}, "
+            f"{seconds / reference:.0f} times the reference's {reference:.3f} s (at most "
+            f"{TIMES_REFERENCE:.0f} times is allowed; correct engines take about as long as "
+            f"the reference): {advice}"
+        )
+        timing |= {
+            "reference_cpu_s": round(reference, 4),
+            "allowed_cpu_s": round(graph.allowed_seconds, 4),
+        }
         return _result(name, "stress", Verdict.FAILED, points, message, **base, timing=timing)
     if timing_rule is Timing.GROWTH and seconds > LINEAR_FLOOR_S:
         failure = _growth_failure(graph, small, seconds, advice)

@@ -5,8 +5,10 @@
 * **many paths**: ``v = v + v`` 20 times: 21 nodes but 2**20 paths from the output to
   the leaf.  A backward pass that walks every path instead of every node takes a
   million steps (and over-counts).
-* **wide**: one leaf used by 2,048 products, summed pairwise (4,096 nodes): every node has many
-  siblings, nothing is deep.  A visited *list* (``v in list``) makes it quadratic.
+* **wide**: one leaf used by 1,024 products, summed pairwise (2,048 nodes): every node
+  has many siblings, nothing is deep.  A visited *list* (``v in list``) makes it
+  quadratic, so its CPU time may be at most ``TIMES_REFERENCE`` times the reference's
+  on the same graph (``allowed_seconds``).
 * **linear time**: 100,000 nodes in 195 layers of 256 averages of two nodes of the
   layer before (a butterfly, so the output depends on every node), and the same graph
   eight times smaller: the submission's CPU time for the whole answer must grow about
@@ -65,7 +67,8 @@ class StressGraph:
     """A stress check ready to run: the graph, the reference values of the nodes read
     back, the graph written as a short loop, and for linear time the same graph
     ``GROWTH`` times smaller (``small``, of ``small_nodes`` nodes) with the reference's
-    CPU seconds on both (``reference_s``: small, then full size) on this machine."""
+    CPU seconds on both (``reference_s``: small, then full size) on this machine; for a
+    ``Timing.REFERENCE`` check only the full size's (``reference_s[1]``)."""
 
     spec: StressSpec
     title: str
@@ -181,7 +184,7 @@ def build(
 ) -> StressGraph:
     """The stress graph ``spec`` asks for, with its reference values (``known``: the
     shipped ones, else cached on disk, keyed on ``fingerprint``, by default the judge's
-    code) and, for linear time, the reference's backward time on this machine."""
+    code) and, for linear time and the wide graph, the reference's time on this machine."""
     check = CHECKS[spec.check]  # its record: builder, sizes, title, timing
     size = size_of(spec)
     ops, output, code = check.build(size)
@@ -194,6 +197,8 @@ def build(
     reference = known
     title = check.title.format(n=len(ops), levels=size)
     graph = StressGraph(spec, title, wire, reference, code, len(ops))
+    if check.timing is Timing.REFERENCE:
+        return dataclasses.replace(graph, reference_s=(0.0, reference_seconds(wire)))
     if check.timing is not Timing.GROWTH:
         return graph
     small_ops, small_output, _ = check.build(max(WIDTH * 3, size // GROWTH))
