@@ -12,6 +12,7 @@ import os
 import shlex
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -144,8 +145,49 @@ def _emit(text: str, output: Path | None) -> None:
             raise UsageError(f"cannot write {output}: {error.strerror}") from None
 
 
+@dataclass(frozen=True)
+class Grading:
+    """The options of ``grading_options``, as the one ``grading`` argument they reach
+    the command as."""
+
+    timeout: float | None
+    budget: float | None
+    seed: int | None
+    examples: int | None
+    sandbox: str
+    audience: str
+
+    def plan(self, problem: Any) -> Any:
+        """The grading plan of ``problem`` with these random graphs."""
+        from judge.grading.plan import prepare
+
+        return prepare(problem, seed=self.seed, examples=self.examples)
+
+    def options(self) -> Any:
+        """The limits and sandbox a submission is graded with."""
+        from judge.grading.grade import Options
+
+        return Options(timeout=self.timeout, budget=self.budget, sandbox=self.sandbox)
+
+
 def grading_options(command: F) -> F:
-    """The options that change how a submission is graded, shared by run and grade."""
+    """The options that change how a submission is graded, shared by run and grade; the
+    command receives them as one ``grading: Grading``."""
+
+    @functools.wraps(command)
+    def gathered(
+        *args: Any,
+        timeout: float | None,
+        budget: float | None,
+        seed: int | None,
+        examples: int | None,
+        sandbox: str,
+        audience: str,
+        **kwargs: Any,
+    ) -> Any:
+        grading = Grading(timeout, budget, seed, examples, sandbox, audience)
+        return command(*args, grading=grading, **kwargs)
+
     options = [
         click.option(
             "--timeout",
@@ -187,8 +229,8 @@ def grading_options(command: F) -> F:
         ),
     ]
     for option in reversed(options):
-        command = option(command)
-    return command
+        gathered = option(gathered)
+    return gathered  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -218,12 +260,7 @@ def run(
     problem_dirs: tuple[Path, ...],
     output_format: str | None,
     output: Path | None,
-    timeout: float | None,
-    budget: float | None,
-    seed: int | None,
-    examples: int | None,
-    sandbox: str,
-    audience: str,
+    grading: Grading,
 ) -> None:
     """Grade one SUBMISSION (a .py file, a Jupyter notebook, or a student's folder of
     modules such as engine.py + nn.py or micrograd/engine.py + micrograd/nn.py) and
@@ -232,15 +269,14 @@ def run(
     Exit status: 0 passed, 1 not passed, 2 usage or spec error, 3 internal error,
     130 interrupted.
     """
-    from judge.grading.plan import prepare
     from judge.report.formats import REPORT_FORMATS, check_audience, render_report
 
     output_format = output_format or _format_of(output, REPORT_FORMATS)
+    audience = grading.audience
     check_audience(output_format, audience)
-    problem = _catalog(problem_dirs).get(problem_id)
-    plan = prepare(problem, seed=seed, examples=examples)
+    plan = grading.plan(_catalog(problem_dirs).get(problem_id))
     with interruptible():
-        report = _grade_or_not(submission, plan, output_format, timeout, budget, sandbox)
+        report = _grade_or_not(submission, plan, output_format, grading.options())
     if output_format == "text":
         color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render_report("text", report, audience, color=color)
@@ -256,18 +292,16 @@ def _grade_or_not(
     submission: Path,
     plan: Any,
     output_format: str,
-    timeout: float | None,
-    budget: float | None,
-    sandbox: str,
+    options: Any,
 ) -> Any:
     """Grade ``submission``; for Gradescope, a file that is missing or cannot be read is
     a 0 with the reason in results.json (its student sees why), not exit 2 and no file
     (an autograder failure, which tells the student nothing)."""
     from judge.errors import SubmissionError
-    from judge.grading.grade import Options, grade
+    from judge.grading.grade import grade
 
     try:
-        return grade(submission, plan, Options(timeout=timeout, budget=budget, sandbox=sandbox))
+        return grade(submission, plan, options)
     except SubmissionError as error:
         if output_format != "gradescope":
             raise
@@ -408,12 +442,7 @@ def grade_command(
     assignment: str,
     compare_path: Path | None,
     similar: bool,
-    timeout: float | None,
-    budget: float | None,
-    seed: int | None,
-    examples: int | None,
-    sandbox: str,
-    audience: str,
+    grading: Grading,
     regrade: bool,
     no_cache: bool,
 ) -> None:
@@ -431,8 +460,6 @@ def grade_command(
     from judge.batch.roster import read_roster
     from judge.batch.run import grade_batch
     from judge.errors import UsageError
-    from judge.grading.grade import Options
-    from judge.grading.plan import prepare
     from judge.report import gradebook_text
     from judge.report.formats import (
         GRADEBOOK_FORMATS,
@@ -444,6 +471,7 @@ def grade_command(
     from judge.similarity.render import SECTION_FORMATS, with_section
 
     output_format = output_format or _format_of(output, GRADEBOOK_FORMATS)
+    audience = grading.audience
     check_audience(output_format, audience)
     if output_format in LMS_FORMATS and roster_path is None:
         raise UsageError(
@@ -465,8 +493,8 @@ def grade_command(
     with _progress_bar(len(submissions)) as progress:
         result = grade_batch(
             submissions,
-            prepare(problem, seed=seed, examples=examples),
-            Options(timeout=timeout, budget=budget, sandbox=sandbox),
+            grading.plan(problem),
+            grading.options(),
             jobs=jobs,
             cache=cache,
             reuse=not regrade,
