@@ -79,30 +79,27 @@ def _structure_error(message: str, root: yaml.Node, where: str) -> SpecError:
     return SpecError(f"{dotted}: {text}", Location(where, yamlnodes.line(node)))
 
 
+# The struct that a key of a spec opens, wherever it stands (an index keeps the struct).
+_STRUCT_AT: dict[str | int, type[msgspec.Struct]] = {
+    "cases": CaseSpec,
+    "expect": Expect,
+    "tolerance": Tolerance,
+    "properties": PropertiesSpec,
+    "stress": StressSpec,
+    "network": NetworkSpec,
+    "networks": RandomNetworksSpec,
+    "steps": StepSpec,
+    "do": StepSpec,
+    "weights": WeightSeed,
+    "step": RateSpec,
+}
+
+
 def _allowed_fields(keys: list[str | int]) -> list[str]:
     """The keys allowed at a path, for 'did you mean' hints."""
     struct: type[msgspec.Struct] = ProblemSpec
     for key in keys:
-        if key == "cases":
-            struct = CaseSpec
-        elif key == "expect":
-            struct = Expect
-        elif key == "tolerance":
-            struct = Tolerance
-        elif key == "properties":
-            struct = PropertiesSpec
-        elif key == "stress":
-            struct = StressSpec
-        elif key == "network":
-            struct = NetworkSpec
-        elif key == "networks":
-            struct = RandomNetworksSpec
-        elif key in ("steps", "do"):
-            struct = StepSpec
-        elif key == "weights":
-            struct = WeightSeed
-        elif key == "step":
-            struct = RateSpec
+        struct = _STRUCT_AT.get(key, struct)
     return list(struct.__struct_fields__)
 
 
