@@ -10,7 +10,7 @@ from judge.grading.network_diagnosis import diagnose_network
 from judge.grading.plan import PreparedCase
 from judge.grading.session import Session
 from judge.program.network import NetworkProgram
-from judge.results import TestResult, Verdict
+from judge.results import Counterexample, TestResult, Verdict
 from judge.runner.outcome import Kind
 from judge.spec.model import Case, Problem
 from judge.verdicts import judge_outcome
@@ -69,7 +69,23 @@ def grade_case(
     )
     if not mismatches:
         return result(Verdict.PASSED, "")
-    return result(Verdict.FAILED, failure_message(case, mismatches))
+    example = case_graph(case.source, len(case.program.nodes), mismatches)
+    return result(Verdict.FAILED, failure_message(case, mismatches), counterexample=example)
+
+
+def case_graph(source: str, nodes: int, mismatches: list[Mismatch]) -> Counterexample:
+    """The case's program with every wrong ``node.field``, expected and got: the data
+    the HTML report draws the graph from (``judge.report.graph_svg``).  The message
+    already quotes the program, so the text writers do not show its code again; a
+    student's view of a hidden case drops it (``judge.report.audience``)."""
+    expected: dict[str, Any] = {}
+    got: dict[str, Any] = {}
+    for mismatch in mismatches:
+        key = f"{mismatch.node}.{mismatch.field}"
+        expected[key] = mismatch.expected
+        value = mismatch.got
+        got[key] = value.get("repr", str(value)) if isinstance(value, dict) else value
+    return Counterexample(source, nodes, expected, got)
 
 
 def failure_message(case: Case, mismatches: list[Mismatch]) -> str:

@@ -25,6 +25,14 @@ def place(test: TestResult) -> str:
     return "" if test.line is None else where(test.cell, test.line)
 
 
+def graph_code(test: TestResult) -> str:
+    """The code of the test's failing graph, for the text writers, or "".  A case's
+    message already quotes its program (its counterexample is there for the HTML
+    drawing), so only property and stress checks show it."""
+    example = test.counterexample
+    return "" if example is None or test.kind == "case" else example.code
+
+
 def explanation(test: TestResult) -> str:
     """The diagnosis and the failing graph of a test, or "".  (A student's view of a
     hidden test has neither: ``judge.report.audience`` removed them.)"""
@@ -33,10 +41,10 @@ def explanation(test: TestResult) -> str:
     if diagnosis is not None and diagnosis.hint:
         where = f"{diagnosis.op} ({diagnosis.phase}), node {diagnosis.node}"
         parts.append(f"diagnosis: {where}: {diagnosis.hint}")
-    example = test.counterexample
-    if example is not None and example.code:
+    code = graph_code(test)
+    if code:
         title = "smallest failing graph:" if test.kind == "property" else "graph:"
-        parts.append(f"{title}\n{textwrap.indent(example.code.rstrip(), '    ')}")
+        parts.append(f"{title}\n{textwrap.indent(code.rstrip(), '    ')}")
     return "\n".join(parts)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from judge.report.cause import PREFIX
-from judge.report.details import ADVISORY_NOTE, place
+from judge.report.details import ADVISORY_NOTE, graph_code, place
 from judge.report.escape import terminal, terminal_line
 from judge.results import Report, Status, TestResult, Verdict
 
@@ -51,10 +51,10 @@ def _explanation(test: TestResult) -> list[str]:
         sentence = f"diagnosis: {where}, node {diagnosis.node}: {diagnosis.hint}"
         sentence = terminal_line(sentence)
         lines.append(textwrap.fill(sentence, 96, initial_indent=" " * 6, subsequent_indent=" " * 8))
-    example = test.counterexample
-    if example is not None and example.code:
+    code = graph_code(test)
+    if code:
         lines.append("      smallest failing graph:" if test.kind == "property" else "      graph:")
-        lines.append(textwrap.indent(terminal(example.code.rstrip()), " " * 8))
+        lines.append(textwrap.indent(terminal(code.rstrip()), " " * 8))
     return lines
 
 
