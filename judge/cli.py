@@ -247,9 +247,10 @@ def cli() -> None:
 @problem_option()
 @problems_option
 @format_option(
-    ["text", "json", "junit", "gradescope", "github", "markdown"],
-    "Default: from the -o file's suffix (.json, .md, .xml), else text.  github "
-    "writes annotations, and a job summary to $GITHUB_STEP_SUMMARY when set.",
+    ["text", "json", "junit", "gradescope", "github", "markdown", "html"],
+    "Default: from the -o file's suffix (.json, .md, .xml, .html), else text.  github "
+    "writes annotations, and a job summary to $GITHUB_STEP_SUMMARY when set.  html: one "
+    "self-contained file with the failing graphs drawn.",
 )
 @output_option("Write the report to this file instead of standard output.")
 @grading_options
@@ -312,7 +313,13 @@ def _grade_or_not(
 
 
 # The format an -o file is written in when --format is not given, by its suffix.
-FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json", ".md": "markdown", ".xml": "junit"}
+FORMAT_BY_SUFFIX = {
+    ".csv": "csv",
+    ".json": "json",
+    ".md": "markdown",
+    ".xml": "junit",
+    ".html": "html",
+}
 
 
 def _format_of(output: Path | None, offered: Mapping[str, object]) -> str:
@@ -387,9 +394,9 @@ def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
 @format_option(
     [
         *("text", "csv", "csv-wide", "json", "markdown", "junit", "gradescope", "github"),
-        *("canvas", "lms"),
+        *("canvas", "lms", "html"),
     ],
-    "Default: from the -o file's suffix (.csv, .json, .md, .xml), else text.  github "
+    "Default: from the -o file's suffix (.csv, .json, .md, .xml, .html), else text.  github "
     "writes annotations, and a job summary to $GITHUB_STEP_SUMMARY when set.  csv-wide: a "
     "column per test.  canvas, lms: a CSV to import into an LMS (needs --roster).",
 )

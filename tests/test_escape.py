@@ -58,6 +58,7 @@ MEDIA = [
     escape.markdown_inline,
     escape.markdown_block,
     escape.html_inline,
+    escape.html_block,
     escape.xml,
     escape.csv_cell,
     escape.workflow_data,

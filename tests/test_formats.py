@@ -165,6 +165,7 @@ SUFFIX = {
     "csv-wide": "wide.csv",
     "canvas": "canvas.csv",
     "lms": "lms.csv",
+    "html": "html",
 }
 # Formats that need a roster (an LMS matches rows by its ids).
 WITH_ROSTER = {"canvas", "lms"}
@@ -190,7 +191,7 @@ def check_golden(name: str, text: str) -> None:
 
 
 @pytest.mark.parametrize("which", sorted(REPORTS))
-@pytest.mark.parametrize("fmt", ["junit", "gradescope", "github", "markdown"])
+@pytest.mark.parametrize("fmt", ["junit", "gradescope", "github", "markdown", "html"])
 def test_report_golden(fmt: str, which: str) -> None:
     check_golden(f"run-{which}.{SUFFIX[fmt]}", render_report(fmt, REPORTS[which]()))
 

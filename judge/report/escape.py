@@ -11,7 +11,9 @@ of this module, chosen by where it is shown:
                        ``<summary>``; no HTML, no markup, no links
 ``markdown_block``     a block of Markdown: a code fence nothing can close
 ``html_inline``        one line of HTML inside Markdown (a ``<summary>``), where
-                       Markdown is not read but a blank line would end the block
+                       Markdown is not read but a blank line would end the block;
+                       also any one line of the HTML report (text or attribute)
+``html_block``         a block of lines in the HTML report's ``<pre>``
 ``xml``                XML 1.0 text and attribute values
 ``csv_cell``           a CSV cell no spreadsheet will evaluate
 ``workflow_data``      a GitHub workflow command's message (after ``::``)
@@ -34,6 +36,7 @@ import unicodedata
 
 __all__ = [
     "csv_cell",
+    "html_block",
     "html_inline",
     "markdown_block",
     "markdown_inline",
@@ -110,6 +113,13 @@ def html_inline(text: str) -> str:
     HTML escaped and whitespace runs made one space, since a blank line would end the
     block and let what follows render as Markdown (a heading, a link)."""
     return " ".join(html.escape(terminal(text), quote=True).split())
+
+
+def html_block(text: str) -> str:
+    """``text`` safe as the content of an HTML ``<pre>``: unsafe characters spelled
+    out, ``<``, ``&`` and quotes escaped, lines kept (nothing can close the element or
+    start a tag, since no ``<`` is left)."""
+    return html.escape(terminal(text), quote=True)
 
 
 def xml(text: str) -> str:

@@ -26,6 +26,7 @@ REPORT_FORMATS = {
     "gradescope": "judge.report.gradescope",
     "github": "judge.report.github",
     "markdown": "judge.report.markdown",
+    "html": "judge.report.html",
 }
 GRADEBOOK_FORMATS = {
     "text": "judge.report.gradebook_text",
@@ -38,6 +39,7 @@ GRADEBOOK_FORMATS = {
     "csv-wide": "judge.report.csv_wide",
     "canvas": "judge.report.canvas_csv",
     "lms": "judge.report.lms_csv",
+    "html": "judge.report.html",
 }
 # Gradebook formats an LMS imports: rows are matched by the roster's ids, so they need
 # one (``--roster``), and take the assignment column's header as ``assignment``.
