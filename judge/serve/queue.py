@@ -1,0 +1,141 @@
+"""The grading queue: ``--jobs`` threads, each feeding its own grading process.
+
+The queue itself is the SQLite table (``store``): a thread claims the oldest queued
+submission, grades it in its process (``grader``) and stores the report, so what was
+accepted survives a restart.  A submission whose grading killed its process, or that
+was running when the server died, goes back in the queue until it has been started
+``max_attempts`` times; then it is done with an error report, so one hostile source
+cannot stall the queue forever.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from judge.grading.plan import Plan
+from judge.serve.config import ServeConfig
+from judge.serve.grader import Grader, GraderLost, deadline_s, error_report, plan_for
+from judge.results import Report, Status
+from judge.serve.store import Mode, Store, Submission
+from judge.spec.model import Problem
+
+IDLE_CHECK_S = 5.0
+"""How often an idle thread looks at the queue unprompted.  New work wakes it at once
+(``wake``); this only bounds how long a missed wake-up could delay it."""
+
+Listener = Callable[[str], None]
+"""Called with a submission's id, from a grading thread, when it is done."""
+
+
+class GradingQueue:
+    """Grades stored submissions in the background; ``start``, then ``stop``."""
+
+    def __init__(self, config: ServeConfig, store: Store, problems: dict[str, Problem]):
+        self._config = config
+        self._store = store
+        self._problems = problems
+        self._wake = threading.Condition()
+        self._stopping = False
+        self._threads: list[threading.Thread] = []
+        self._graders: list[Grader] = []
+        self._listeners: list[Listener] = []
+        self._plans: dict[tuple[str, Mode], Plan] = {}
+        self._plans_lock = threading.Lock()
+
+    def listen(self, listener: Listener) -> None:
+        """Call ``listener`` with each submission's id once it is done."""
+        self._listeners.append(listener)
+
+    def start(self) -> None:
+        """Requeue what a previous run left running, then start the grading threads."""
+        for lost in self._store.requeue_interrupted(self._config.max_attempts):
+            self._give_up(lost, "the server stopped while grading it")
+        for index in range(self._config.jobs):
+            grader = Grader(self._config.problems, self._config.sandbox)
+            thread = threading.Thread(
+                target=self._work, args=(grader,), name=f"judge-grading-{index}", daemon=True
+            )
+            self._graders.append(grader)
+            self._threads.append(thread)
+            thread.start()
+
+    def wake(self) -> None:
+        """Tell the threads that new work is queued."""
+        with self._wake:
+            self._wake.notify_all()
+
+    def stop(self) -> None:
+        """Stop the threads and their processes; what was running stays ``running`` in
+        the store and is requeued at the next start."""
+        with self._wake:
+            self._stopping = True
+            self._wake.notify_all()
+        for grader in self._graders:
+            grader.close()  # a thread waiting on its grade sees it die and ends
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def _work(self, grader: Grader) -> None:
+        while True:
+            with self._wake:
+                if self._stopping:
+                    return
+            submission = self._store.claim()
+            if submission is None:
+                with self._wake:
+                    if not self._stopping:
+                        self._wake.wait(IDLE_CHECK_S)
+                continue
+            self._grade(grader, submission)
+
+    def _grade(self, grader: Grader, submission: Submission) -> None:
+        problem = self._problems.get(submission.problem)
+        if problem is None:
+            self._problem_gone(submission)
+            return
+        try:
+            report = grader.grade(submission, deadline_s(problem))
+        except GraderLost as error:
+            with self._wake:
+                if self._stopping:  # stopped mid-grade: requeued at the next start
+                    return
+            if submission.attempts >= self._config.max_attempts:
+                self._give_up(submission, str(error))
+            else:
+                self._store.requeue(submission.id)
+                self.wake()
+            return
+        self._store.finish(submission.id, report)
+        self._done(submission.id)
+
+    def _give_up(self, submission: Submission, why: str) -> None:
+        if submission.problem not in self._problems:
+            self._problem_gone(submission)
+            return
+        message = (
+            f"not graded: {why}, {submission.attempts} times; the judge gave up on it "
+            "(an instructor can find it in the server's database)"
+        )
+        self._store.finish(submission.id, self._error_report(submission, message))
+        self._done(submission.id)
+
+    def _problem_gone(self, submission: Submission) -> None:
+        """Accepted before a restart that dropped its problem's folder: done, saying so."""
+        message = f"not graded: problem {submission.problem!r} is no longer served"
+        report = Report(submission.id, submission.problem, Status.ERROR, 0.0, 0.0, 0.0, (), message)
+        self._store.finish(submission.id, report.to_dict())
+        self._done(submission.id)
+
+    def _error_report(self, submission: Submission, message: str) -> dict[str, Any]:
+        key = (submission.problem, submission.mode)
+        with self._plans_lock:  # prepared here only for this rare path, once per problem
+            if key not in self._plans:
+                self._plans[key] = plan_for(self._problems[submission.problem], submission.mode)
+            plan = self._plans[key]
+        return error_report(submission.id, plan, message)
+
+    def _done(self, submission_id: str) -> None:
+        for listener in self._listeners:
+            listener(submission_id)
