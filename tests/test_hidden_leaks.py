@@ -160,6 +160,7 @@ INSTRUCTOR_MARK = {
     "junit": '<property name="audience" value="instructor" />',
     "markdown": "**Instructor view**",
     "github": "::notice title=judge::instructor view",
+    "html": "<p class=note>Instructor view: hidden tests are shown in full.",
 }
 
 
@@ -234,7 +235,7 @@ def test_grade_tells_a_student_only_the_verdict(graded: Leaky, fmt: str, tmp_pat
     assert_no_hidden_value(text, f"judge grade --format {fmt}")
 
 
-@pytest.mark.parametrize("fmt", ["json", "markdown", "junit", "github"])
+@pytest.mark.parametrize("fmt", ["json", "markdown", "junit", "github", "html"])
 def test_grade_shows_an_instructor_every_message_from_the_cache(
     graded: Leaky, fmt: str, tmp_path: Path
 ) -> None:
