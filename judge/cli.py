@@ -754,6 +754,93 @@ def similar(
     sys.exit(EXIT_NOT_PASSED if result.pairs else EXIT_PASSED)
 
 
+def _serve_default(name: str) -> Any:
+    """A ``judge serve`` limit's default: ``ServeConfig``'s, the one place it is set."""
+    from judge.serve.config import ServeConfig
+
+    return ServeConfig.__dataclass_fields__[name].default
+
+
+def _serve_limit(option: str, name: str, kind: type, help: str) -> Callable[[F], F]:
+    return click.option(
+        option, name, type=kind, default=_serve_default(name), show_default=True, help=help
+    )
+
+
+@cli.command("serve")
+@click.option(
+    "--host",
+    default=_serve_default("host"),
+    show_default=True,
+    help="The address to listen on; anything but loopback exposes the site.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=_serve_default("port"),
+    show_default=True,
+    help="The port to listen on.",
+)
+@problems_option
+@_serve_limit("--jobs", "jobs", int, "Submissions graded at once (a process each).")
+@click.option(
+    "--database",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("judge-serve.sqlite3"),
+    show_default=True,
+    help="The SQLite file that keeps submissions and reports across restarts.",
+)
+@sandbox_option("The sandbox each submission is graded in, as for 'judge run'.")
+@_serve_limit("--max-source", "max_source", int, "Bytes of one submission's source (413 past).")
+@_serve_limit("--max-body", "max_body", int, "Bytes of one request body (413 past).")
+@_serve_limit("--max-queue", "max_queue", int, "Submissions waiting at once (503 past).")
+@_serve_limit(
+    "--per-minute", "per_minute", int, "Submissions one client may make in a minute (429 past)."
+)
+@_serve_limit(
+    "--wait-timeout",
+    "wait_timeout",
+    float,
+    "Seconds a ?wait=true request waits for its report before answering 202.",
+)
+@_serve_limit("--max-batch", "max_batch", int, "Submissions in one batch request.")
+@_serve_limit(
+    "--max-attempts",
+    "max_attempts",
+    int,
+    "Times a submission is started (its grader died, the server stopped) before "
+    "it is recorded as not graded.",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A file whose first line is the instructor token (else the "
+    "JUDGE_INSTRUCTOR_TOKEN variable): it unlocks batches and full reports.",
+)
+@handle_errors
+def serve_command(problem_dirs: tuple[Path, ...], token_file: Path | None, **limits: Any) -> None:
+    """Serve the problem site and the submissions API (see docs/api.md) until Ctrl-C.
+
+    Exit status: 0 stopped, 2 usage error (the serve extra missing, a bad option or
+    spec), 3 internal error.
+    """
+    from judge.serve.config import ServeConfig, token_from
+
+    try:
+        from judge.serve.run import serve
+    except ImportError as error:
+        if error.name not in ("starlette", "uvicorn"):
+            raise
+        raise JudgeClickError(
+            f"judge serve needs {error.name}: pip install 'micrograd-judge[serve]'",
+            EXIT_USAGE,
+        ) from None
+    config = ServeConfig(problems=problem_dirs, token=token_from(token_file), **limits)
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    click.echo(f"judge serve: http://{host}:{config.port}/ (Ctrl-C to stop)", err=True)
+    serve(config)
+
+
 def _with_problems(problem_dirs: tuple[Path, ...]) -> str:
     """The ``--problems`` options of a command to suggest: the folders given to this one
     (a problem of the user's own is found there, and one of them may replace a built-in

@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("report", "deploy"),
     ("batch",),
     ("similarity", "ci"),
-    ("api",),
+    ("api", "serve"),  # serve: the site and submissions API over grading and batch
     ("cli",),
     ("__main__", "judge"),
 )

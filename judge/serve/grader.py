@@ -78,7 +78,11 @@ class Grader:
         or takes longer than ``deadline`` seconds (it is killed; the next call starts
         another)."""
         if self._pipe is None or self._process is None or not self._process.is_alive():
-            self._start()
+            try:
+                self._start()
+            except Exception as error:  # out of processes or memory: as if it had died
+                self.close()
+                raise GraderLost(f"the grading process could not start ({error})") from error
         assert self._pipe is not None  # for mypy: _start set it
         try:
             self._pipe.send(

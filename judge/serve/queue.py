@@ -11,13 +11,14 @@ cannot stall the queue forever.
 from __future__ import annotations
 
 import threading
+import traceback
 from collections.abc import Callable
 from typing import Any
 
 from judge.grading.plan import Plan
+from judge.results import Report, Status
 from judge.serve.config import ServeConfig
 from judge.serve.grader import Grader, GraderLost, deadline_s, error_report, plan_for
-from judge.results import Report, Status
 from judge.serve.store import Mode, Store, Submission
 from judge.spec.model import Problem
 
@@ -88,7 +89,11 @@ class GradingQueue:
                     if not self._stopping:
                         self._wake.wait(IDLE_CHECK_S)
                 continue
-            self._grade(grader, submission)
+            try:
+                self._grade(grader, submission)
+            except Exception as error:  # a fault of the server's own: this thread goes on
+                traceback.print_exc()
+                self._give_up(submission, f"internal error in the judge ({error})")
 
     def _grade(self, grader: Grader, submission: Submission) -> None:
         problem = self._problems.get(submission.problem)
