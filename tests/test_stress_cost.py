@@ -96,7 +96,8 @@ def basic() -> Plan:
 @pytest.fixture(scope="module")
 def wide() -> StressGraph:
     graph = build(StressSpec("wide", points=1))
-    assert graph.nodes == CHECKS["wide"].default_size and graph.reference_s[1] > 0
+    assert graph.nodes == CHECKS["wide"].default_size
+    assert graph.reference_s == (0.0, 0.0)  # timed only when an answer is over the floor
     return graph
 
 
