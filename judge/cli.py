@@ -821,8 +821,9 @@ def _serve_limit(option: str, name: str, kind: type, help: str) -> Callable[[F],
 def serve_command(problem_dirs: tuple[Path, ...], token_file: Path | None, **limits: Any) -> None:
     """Serve the problem site and the submissions API (see docs/api.md) until Ctrl-C.
 
-    Exit status: 0 stopped, 2 usage error (the serve extra missing, a bad option or
-    spec), 3 internal error.
+    Exit status: 2 usage error (the serve extra missing, a bad option or spec), 3
+    internal error; stopped by Ctrl-C or SIGTERM, it finishes the requests in flight
+    and leaves by that signal.  What was being graded is graded at the next start.
     """
     from judge.serve.config import ServeConfig, token_from
 

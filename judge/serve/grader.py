@@ -75,42 +75,42 @@ class Grader:
 
     def grade(self, submission: Submission, deadline: float) -> dict[str, Any]:
         """The report dict of ``submission``; raises ``GraderLost`` if the process dies
-        or takes longer than ``deadline`` seconds (it is killed; the next call starts
-        another)."""
+        (``close`` from another thread kills it) or takes longer than ``deadline``
+        seconds (it is killed; the next call starts another)."""
         if self._pipe is None or self._process is None or not self._process.is_alive():
             try:
                 self._start()
             except Exception as error:  # out of processes or memory: as if it had died
                 self.close()
                 raise GraderLost(f"the grading process could not start ({error})") from error
-        assert self._pipe is not None  # for mypy: _start set it
+        pipe = self._pipe  # ours even if ``close`` clears the attribute meanwhile
+        assert pipe is not None  # for mypy: _start set it
+        job = (submission.id, submission.problem, submission.mode.value, submission.source)
         try:
-            self._pipe.send(
-                (submission.id, submission.problem, submission.mode.value, submission.source)
-            )
-            if not self._pipe.poll(deadline):
+            pipe.send(job)
+            if not pipe.poll(deadline):
+                self.close(wait=False)
                 raise GraderLost(f"grading took longer than {deadline:.0f} s")
-            report: dict[str, Any] = self._pipe.recv()
-        except (EOFError, OSError) as error:
-            self.close()
+            report: dict[str, Any] = pipe.recv()
+        except (EOFError, OSError) as error:  # it died, or was killed by ``close``
+            self.close(wait=False)
             raise GraderLost("the grading process died") from error
-        except GraderLost:
-            self.close()
-            raise
         return report
 
-    def close(self) -> None:
-        """Ask the process to stop, and kill it if it does not within STOP_GRACE_S."""
+    def close(self, wait: bool = True) -> None:
+        """Stop the process: ask it and give it STOP_GRACE_S to finish a grade when
+        ``wait``, else kill it now (the grade it was running is lost, and requeued)."""
         pipe, process, self._pipe, self._process = self._pipe, self._process, None, None
-        if pipe is not None:
-            with contextlib.suppress(OSError):  # already gone
-                pipe.send(None)
-            pipe.close()
         if process is not None:
-            process.join(STOP_GRACE_S)
+            if wait and pipe is not None:
+                with contextlib.suppress(OSError):  # already gone
+                    pipe.send(None)
+                process.join(STOP_GRACE_S)
             if process.is_alive():
-                process.kill()
-                process.join()
+                process.kill()  # its sandboxed worker dies with it (PDEATHSIG, bwrap)
+            process.join()
+        if pipe is not None:
+            pipe.close()
 
     def _start(self) -> None:
         self.close()

@@ -74,7 +74,9 @@ class GradingQueue:
             self._stopping = True
             self._wake.notify_all()
         for grader in self._graders:
-            grader.close()  # a thread waiting on its grade sees it die and ends
+            # Killed, not waited for: a thread waiting on a grade sees its process die
+            # and ends; the grade is requeued at the next start.
+            grader.close(wait=False)
         for thread in self._threads:
             thread.join(timeout=10)
 
@@ -92,6 +94,9 @@ class GradingQueue:
             try:
                 self._grade(grader, submission)
             except Exception as error:  # a fault of the server's own: this thread goes on
+                with self._wake:
+                    if self._stopping:  # a grade cut short by ``stop``: requeued at start
+                        return
                 traceback.print_exc()
                 self._give_up(submission, f"internal error in the judge ({error})")
 
