@@ -220,3 +220,67 @@ def test_a_wrong_solution_shows_its_graph_with_the_wrong_node_marked(
     drawn = page.locator("#result details", has=page.locator("svg.graph")).first
     _screenshot(drawn, "failed-graph.png")
     page.close()
+
+
+# A submission whose every message and output is markup that would run script if a
+# page put it in the document unescaped.
+HOSTILE_MARKUP = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
+HOSTILE = (
+    CORRECT
+    + f"""
+
+def _backward(self):
+    print({HOSTILE_MARKUP!r})
+    raise ValueError({HOSTILE_MARKUP!r})
+
+Value.backward = _backward
+"""
+)
+
+
+def test_markup_from_a_submission_is_shown_as_text_and_runs_nothing(
+    server: str, browser: object
+) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{server}/problems/{PROBLEM}")
+    page.wait_for_selector("#editor .cm-editor")
+    _type_solution(page, HOSTILE)
+
+    assert _grade(page, "run") != "passed"
+    result = page.locator("#result")
+    assert "onerror" in result.inner_text()  # shown, as text
+    assert result.locator("img, script").count() == 0  # not as elements
+    assert page.evaluate("window.pwned") is None
+    page.close()
+
+
+def test_hidden_tests_show_no_program_or_graph_on_the_page(server: str, browser: object) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{server}/problems/{PROBLEM}")
+    page.wait_for_selector("#editor .cm-editor")
+    _type_solution(page, WRONG)
+
+    assert _grade(page, "submit") == "failed"
+    hidden = page.locator("#result details", has_text="(hidden)")
+    assert hidden.count() > 0
+    for index in range(hidden.count()):
+        shown = hidden.nth(index)
+        assert shown.locator("svg").count() == 0
+        assert "program:" not in shown.inner_text()
+    # The visible cases that failed do show theirs: the check above can see a program.
+    assert "program:" in page.locator("#result").inner_text()
+    page.close()
+
+
+def test_pages_forbid_inline_script_and_unknown_problems_suggest(server: str) -> None:
+    page = httpx.get(f"{server}/problems/{PROBLEM}")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("style-src")[0]
+    assert "<script>" not in page.text  # every script is a file under /static
+
+    missing = httpx.get(f"{server}/problems/basic-autograde")
+    assert missing.status_code == 404
+    assert "basic-autograd" in missing.text and "Did you mean" in missing.text
+
+    assert httpx.get(f"{server}/results/no-such-submission").status_code == 404
+    assert "svg.graph .node.wrong" in httpx.get(f"{server}/report.css").text
