@@ -102,7 +102,11 @@ def test_the_wheel_holds_the_package_its_problems_and_the_command(dist: Path) ->
     assert {"judge/__init__.py", "judge/cli.py", "judge/py.typed"} <= names
     assert "judge/problems/basic-autograd.yaml" in names
     assert "judge/problems/built/basic-autograd.json" in names  # its shipped corpus
-    assert not [name for name in names if name.startswith(("tests/", "bench/"))]
+    # The pages' templates and assets, the vendored editor with its licenses: no CDN.
+    pages = {"judge/serve/templates/problem.html", "judge/serve/static/problem.js"}
+    pages |= {"judge/serve/static/vendor/editor.js", "judge/serve/static/vendor/editor.LICENSE.txt"}
+    assert pages <= names
+    assert not [name for name in names if name.startswith(("tests/", "bench/", "web/"))]
     assert f"Name: {DISTRIBUTION}\n" in meta and f"Version: {__version__}\n" in meta
     assert "judge = judge.cli:main" in scripts
 
