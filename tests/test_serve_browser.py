@@ -10,17 +10,18 @@ The screenshots are docs/screenshots/*.png, shown in the README; set
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+
+from tests.serve_server import GRADE_DEADLINE, running_server
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Locator, Page
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -49,59 +50,18 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-START_DEADLINE = 60.0  # seconds for the server to answer its first request
-GRADE_DEADLINE_MS = 120_000  # a grading on a busy 2-core CI machine, with margin
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+GRADE_DEADLINE_MS = int(GRADE_DEADLINE * 1000)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a ``judge serve`` running for this module's tests."""
-    home = tmp_path_factory.mktemp("serve")
-    port = _free_port()
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LANG": "C.UTF-8"}
-    command = [sys.executable, "-m", "judge", "serve", "--port", str(port)]
-    command += ["--database", str(home / "judge.sqlite")]
-    log = (home / "server.log").open("wb")
-    process = subprocess.Popen(command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_DEADLINE
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"judge serve exited {process.returncode}:\n{_log(home)}")
-            try:
-                if httpx.get(f"{base}/api/problems", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass  # not listening yet
-            if time.monotonic() > deadline:
-                pytest.fail(f"judge serve did not answer in {START_DEADLINE} s:\n{_log(home)}")
-            # The poll's interval, which also notices an early exit at once.
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-def _log(home: Path) -> str:
-    return (home / "server.log").read_text(errors="replace")[-4000:]
+    with running_server(tmp_path_factory.mktemp("serve")) as running:
+        yield running.base
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
     """A Chromium context with a fresh profile (no draft from an earlier run)."""
     profile = tmp_path_factory.mktemp("chromium-profile")
     with playwright_sync.sync_playwright() as playwright:
@@ -119,39 +79,39 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
             context.close()
 
 
-def _type_solution(page: object, source: str) -> None:
+def _type_solution(page: Page, source: str) -> None:
     """Replace the editor's text by typing ``source`` into it, as a student pasting."""
-    editor = page.locator("#editor .cm-content")  # type: ignore[attr-defined]
+    editor = page.locator("#editor .cm-content")
     editor.click()
-    page.keyboard.press("Control+A")  # type: ignore[attr-defined]
-    page.keyboard.press("Delete")  # type: ignore[attr-defined]
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
     # insert_text sends the text as one input event, as a paste does, so the editor's
     # auto-indent does not re-indent each typed line.
-    page.keyboard.insert_text(source)  # type: ignore[attr-defined]
+    page.keyboard.insert_text(source)
 
 
-def _editor_text(page: object) -> str:
-    return str(page.evaluate("JudgeEditor.text(window.judgeEditor)"))  # type: ignore[attr-defined]
+def _editor_text(page: Page) -> str:
+    return str(page.evaluate("JudgeEditor.text(window.judgeEditor)"))
 
 
-def _grade(page: object, button: str) -> str:
+def _grade(page: Page, button: str) -> str:
     """Click Run or Submit and wait for the result; the status the page shows."""
-    page.click(f"#{button}")  # type: ignore[attr-defined]
-    result = page.locator("#result[data-status]")  # type: ignore[attr-defined]
+    page.click(f"#{button}")
+    result = page.locator("#result[data-status]")
     result.wait_for(timeout=GRADE_DEADLINE_MS)
     print(result.inner_text())  # shown by pytest when an assertion below fails
     return str(result.get_attribute("data-status"))
 
 
-def _screenshot(target: object, name: str) -> None:
+def _screenshot(target: Page | Locator, name: str) -> None:
     """Save ``target`` (a page's viewport, or one element) as docs/screenshots/``name``."""
     if os.environ.get("JUDGE_SCREENSHOTS"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        target.screenshot(path=str(SCREENSHOTS / name))  # type: ignore[attr-defined]
+        target.screenshot(path=str(SCREENSHOTS / name))
 
 
-def test_problem_list_links_to_each_problem(server: str, browser: object) -> None:
-    page = browser.new_page()  # type: ignore[attr-defined]
+def test_problem_list_links_to_each_problem(server: str, browser: BrowserContext) -> None:
+    page = browser.new_page()
     page.goto(server + "/")
     titles = httpx.get(f"{server}/api/problems").json()
     links = page.locator("table.problems a")
@@ -162,8 +122,10 @@ def test_problem_list_links_to_each_problem(server: str, browser: object) -> Non
     page.close()
 
 
-def test_editor_starts_with_the_starter_and_tab_indents(server: str, browser: object) -> None:
-    page = browser.new_page()  # type: ignore[attr-defined]
+def test_editor_starts_with_the_starter_and_tab_indents(
+    server: str, browser: BrowserContext
+) -> None:
+    page = browser.new_page()
     page.goto(f"{server}/problems/{PROBLEM}")
     page.wait_for_selector("#editor .cm-editor")
     starter = httpx.get(f"{server}/api/problems/{PROBLEM}").json()["starter"]
@@ -177,8 +139,8 @@ def test_editor_starts_with_the_starter_and_tab_indents(server: str, browser: ob
     page.close()
 
 
-def test_run_then_submit_a_correct_solution_passes(server: str, browser: object) -> None:
-    page = browser.new_page()  # type: ignore[attr-defined]
+def test_run_then_submit_a_correct_solution_passes(server: str, browser: BrowserContext) -> None:
+    page = browser.new_page()
     page.goto(f"{server}/problems/{PROBLEM}")
     page.wait_for_selector("#editor .cm-editor")
     _type_solution(page, CORRECT)
@@ -201,9 +163,9 @@ def test_run_then_submit_a_correct_solution_passes(server: str, browser: object)
 
 
 def test_a_wrong_solution_shows_its_graph_with_the_wrong_node_marked(
-    server: str, browser: object
+    server: str, browser: BrowserContext
 ) -> None:
-    page = browser.new_page()  # type: ignore[attr-defined]
+    page = browser.new_page()
     page.goto(f"{server}/problems/{PROBLEM}")
     page.wait_for_selector("#editor .cm-editor")
     _screenshot(page, "problem.png")
@@ -239,9 +201,9 @@ Value.backward = _backward
 
 
 def test_markup_from_a_submission_is_shown_as_text_and_runs_nothing(
-    server: str, browser: object
+    server: str, browser: BrowserContext
 ) -> None:
-    page = browser.new_page()  # type: ignore[attr-defined]
+    page = browser.new_page()
     page.goto(f"{server}/problems/{PROBLEM}")
     page.wait_for_selector("#editor .cm-editor")
     _type_solution(page, HOSTILE)
@@ -254,8 +216,10 @@ def test_markup_from_a_submission_is_shown_as_text_and_runs_nothing(
     page.close()
 
 
-def test_hidden_tests_show_no_program_or_graph_on_the_page(server: str, browser: object) -> None:
-    page = browser.new_page()  # type: ignore[attr-defined]
+def test_hidden_tests_show_no_program_or_graph_on_the_page(
+    server: str, browser: BrowserContext
+) -> None:
+    page = browser.new_page()
     page.goto(f"{server}/problems/{PROBLEM}")
     page.wait_for_selector("#editor .cm-editor")
     _type_solution(page, WRONG)
