@@ -1,8 +1,10 @@
 """``judge serve``: the problem site and the submissions API, on one machine.
 
-The pipeline's top layer, beside ``judge.cli``: it grades through ``judge.grading`` as
-``judge run`` does, keeps submissions in SQLite (``store``), queues them for worker
-threads (``queue``), and serves JSON (``api``) and pages (``pages``) with Starlette
-(``app``).  Its dependencies are the ``serve`` extra; nothing below this package
-imports it.
+A top layer, beside ``judge.api`` and under ``judge.cli``: it grades through
+``judge.grading`` as ``judge run`` does, keeps submissions in SQLite (``store``), queues
+them for grading threads (``queue``) that each feed a grading process (``grader``), and
+serves JSON (``api``) and pages (``pages``) with Starlette (``app``) under uvicorn
+(``run``), within the settings of ``config`` and the limits of ``limits``.  Its
+dependencies are the ``serve`` extra; nothing below this package imports it.
+docs/api.md describes the API.
 """
