@@ -273,6 +273,19 @@ def test_too_many_submissions_from_one_client_is_429_with_retry_after(tmp_path: 
         assert post(server, submission(), headers=INSTRUCTOR).status_code == 202
 
 
+def test_a_wait_past_wait_timeout_answers_202_with_the_record_as_it_is(tmp_path: Path) -> None:
+    # A source that loops while loading cannot be graded before the problem's time
+    # limit (seconds) has passed, far past a wait of 0.5 s.
+    endless = CORRECT + "\nwhile True:\n    pass\n"
+    with running_server(tmp_path, "--wait-timeout", "0.5") as server:
+        response = post(server, submission(endless, "run"), params={"wait": "true"})
+        assert response.status_code == 202, response.text
+        record = response.json()
+        assert record["state"] in ("queued", "running")
+        assert record["report"] is None
+        assert graded(server.base, record["id"])["report"]["status"] == "error"
+
+
 # Restarts.
 
 
