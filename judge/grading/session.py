@@ -46,6 +46,13 @@ def _kernel_cpu(outcome: Outcome, before: float | None, after: float | None) -> 
     return dataclasses.replace(outcome, cpu_s=max(after - before, 0.0))
 
 
+# A worker's start is mostly the judge's own (an interpreter, the sandbox's layers): on
+# a loaded machine it can take longer than a short test limit, and a correct submission
+# must not fail to load for it.  A submission that hangs as it loads costs this much at
+# most, and the budget bounds the rest.
+START_FLOOR_S = 2.0
+
+
 def after_timeout_limit(nodes: int) -> float:
     """The most a graph of ``nodes`` nodes may take once the submission has timed out."""
     return AFTER_TIMEOUT_S + AFTER_TIMEOUT_PER_NODE_S * nodes
@@ -98,7 +105,7 @@ class Session:
             cpu = math.ceil(max(self.deadline - time.monotonic(), 0)) + 1
             config = {**config, "limits": {**config["limits"], "RLIMIT_CPU": cpu}}
         self.worker = warm.worker(self.submission, config, self.sandbox, self.content)
-        self.load = self.worker.start(timeout)
+        self.load = self.worker.start(max(timeout, START_FLOOR_S))
         self.sandbox = self.worker.sandbox  # without bwrap, if it turned out broken
         self.layers = self.layers or self.worker.layers
         if self.load.error is not None:
