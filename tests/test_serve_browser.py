@@ -135,7 +135,24 @@ def test_editor_starts_with_the_starter_and_tab_indents(
     _type_solution(page, "x = 1\n")
     page.keyboard.press("Tab")
     assert _editor_text(page) == "x = 1\n    "  # an indent, not a jump to the next button
-    page.evaluate(f"localStorage.removeItem('judge.draft.{PROBLEM}')")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#reset")
+    assert _editor_text(page) == starter
+    page.close()
+
+
+def test_a_refusal_is_shown_with_its_status_and_reason(
+    server: str, browser: BrowserContext
+) -> None:
+    page = browser.new_page()
+    page.goto(f"{server}/problems/{PROBLEM}")
+    page.wait_for_selector("#editor .cm-editor")
+    # 80 kB, over the 64 KiB source limit; set, not typed (typing it takes minutes).
+    big = "# padding\n" * 8000
+    page.evaluate("text => JudgeEditor.setText(window.judgeEditor, text)", big)
+
+    assert _grade(page, "run") == "refused"
+    assert "(413)" in page.locator("#result .refused").inner_text()
     page.close()
 
 

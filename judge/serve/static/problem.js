@@ -63,6 +63,9 @@
   async function grade(mode) {
     busy(mode === "run" ? "Running the examples…" : "Grading every test…");
     result.replaceChildren();
+    // Cleared before the click returns, so nobody reads the last result's status as this one's.
+    delete result.dataset.status;
+    delete result.dataset.mode;
     try {
       const response = await fetch(host.dataset.submissions + "?wait=true", {
         method: "POST",
@@ -78,6 +81,7 @@
       result.dataset.mode = mode;
       result.dataset.status = record.report ? record.report.status : "";
     } catch (error) {
+      result.dataset.status = "refused";
       const message = document.createElement("p");
       message.className = "refused";
       message.textContent = error.message;
