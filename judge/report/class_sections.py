@@ -9,15 +9,12 @@ medium's escaping function.
 from __future__ import annotations
 
 from judge.report.analytics import ClassAnalytics, analyse
+from judge.report.details import points, test_label
 from judge.report.escape import markdown_inline, terminal_line
 from judge.report.gradebook import Gradebook
 
 _BAR_WIDTH = 30
 _NAMES_SHOWN = 8  # students named after a mistake; the JSON lists them all
-
-
-def _points(value: float) -> str:
-    return f"{value:g}"
 
 
 def _bar(count: int, most: int) -> str:
@@ -29,20 +26,16 @@ def _names(names: tuple[str, ...] | list[str]) -> list[str]:
     return list(names[:_NAMES_SHOWN]) + ([f"and {more} more"] if more > 0 else [])
 
 
-def _test_label(name: str, hidden: bool, max_score: float) -> str:
-    return name + (" (hidden)" if hidden else "") + (" (advisory)" if max_score == 0 else "")
-
-
 def text_lines(book: Gradebook) -> list[str]:
     """The class sections as plain lines (no trailing newline)."""
     stats = analyse(book)
     lines = [f"Pass rate per test ({_graded(stats)}):"]
-    labels = [terminal_line(_test_label(t.name, t.hidden, t.max_score)) for t in stats.tests]
+    labels = [terminal_line(test_label(t.name, t.hidden, t.max_score)) for t in stats.tests]
     width = max((len(label) for label in labels), default=0)
     for test, label in zip(stats.tests, labels, strict=True):
         lines.append(
             f"  {label:<{width}}  {test.passed:>3}/{test.graded:<3} {test.pass_rate:4.0%}  "
-            f"mean {test.mean_points:.3g}/{_points(test.max_score)}"
+            f"mean {test.mean_points:.3g}/{points(test.max_score)}"
         )
     lines += ["", "Score distribution:"]
     rows = book.distribution()
@@ -69,10 +62,10 @@ def markdown_lines(book: Gradebook) -> list[str]:
         "| --- | ---: | ---: | ---: |",
     ]
     for test in stats.tests:
-        label = markdown_inline(_test_label(test.name, test.hidden, test.max_score))
+        label = markdown_inline(test_label(test.name, test.hidden, test.max_score))
         lines.append(
             f"| {label} | {test.passed}/{test.graded} | {test.pass_rate:.0%} | "
-            f"{test.mean_points:.3g}/{_points(test.max_score)} |"
+            f"{test.mean_points:.3g}/{points(test.max_score)} |"
         )
     lines += ["", "### Most common diagnosed mistakes", ""]
     if not stats.mistakes:

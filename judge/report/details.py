@@ -19,6 +19,17 @@ ADVISORY_NOTE = (
 )
 
 
+def points(value: float) -> str:
+    """A score as every writer shows it: ``1``, ``0.5``, ``27``."""
+    return f"{value:g}"
+
+
+def test_label(name: str, hidden: bool, max_score: float) -> str:
+    """A test's name as every writer shows it, with ``(hidden)`` and ``(advisory)``
+    (worth 0 points) after it; the writer escapes it for its medium."""
+    return name + (" (hidden)" if hidden else "") + (" (advisory)" if max_score == 0 else "")
+
+
 def place(test: TestResult) -> str:
     """Where in the submission a test points (``line 30``, or ``cell 3, line 4`` in a
     notebook), or "" when it names no line."""

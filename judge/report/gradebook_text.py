@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from judge.report.class_sections import text_lines
+from judge.report.details import points
 from judge.report.escape import terminal_line
 from judge.report.gradebook import Gradebook
 from judge.results import Status
-
-
-def _points(value: float) -> str:
-    return f"{value:g}"
 
 
 def render_gradebook(book: Gradebook) -> str:
@@ -17,7 +14,7 @@ def render_gradebook(book: Gradebook) -> str:
     the class sections (pass rate per test, distribution, common mistakes, roster)."""
     names = [terminal_line(e.name) for e in book.entries]
     width = max((len(name) for name in names), default=4)
-    scores = [f"{_points(e.report.score)}/{_points(e.report.max_score)}" for e in book.entries]
+    scores = [f"{points(e.report.score)}/{points(e.report.max_score)}" for e in book.entries]
     score_width = max((len(s) for s in scores), default=1)
     lines = []
     for entry, name, score in zip(book.entries, names, scores, strict=True):
@@ -42,5 +39,5 @@ def summary(book: Gradebook) -> str:
         f"{total} submission{'s' if total != 1 else ''} on {terminal_line(book.problem)}: "
         f"{book.count(Status.PASSED)} passed, {book.count(Status.FAILED)} failed, "
         f"{book.count(Status.ERROR)} could not be graded; mean score "
-        f"{book.mean_score:.4g}/{_points(book.max_score)}"
+        f"{book.mean_score:.4g}/{points(book.max_score)}"
     )

@@ -21,7 +21,7 @@ from dataclasses import replace
 from judge.report.analytics import analyse
 from judge.report.audience import Audience, for_audience
 from judge.report.cause import PREFIX, with_cause
-from judge.report.details import ADVISORY_NOTE, graph_code, place
+from judge.report.details import ADVISORY_NOTE, graph_code, place, points, test_label
 from judge.report.escape import html_block as block
 from judge.report.escape import html_inline as line
 from judge.report.gradebook import Gradebook
@@ -62,19 +62,10 @@ STYLE = """
 _MARK = {True: "✓", False: "✗"}
 
 
-def _points(value: float) -> str:
-    return f"{value:g}"
-
-
 def _status_class(test: TestResult) -> str:
     if test.passed:
         return "passed"
     return "advisory" if test.max_score == 0 else "failed"
-
-
-def _label(test: TestResult) -> str:
-    label = test.name + (" (hidden)" if test.hidden else "")
-    return label + (" (advisory)" if test.max_score == 0 else "")
 
 
 def _wrong_values(test: TestResult) -> str:
@@ -99,10 +90,11 @@ def verdict_fragment(test: TestResult) -> str:
     pass) holding its message, the wrong values, the failing graph drawn, its
     diagnosis and what it printed."""
     verdict = "passed" if test.passed else test.status.value
+    name = line(test_label(test.name, test.hidden, test.max_score))
     summary = (
         f"<summary><span class={_status_class(test)}>{_MARK[test.passed]} {verdict}</span> "
-        f"{line(_label(test))} <span class=score>{_points(test.score)}/"
-        f"{_points(test.max_score)}</span></summary>"
+        f"{name} <span class=score>{points(test.score)}/"
+        f"{points(test.max_score)}</span></summary>"
     )
     if test.passed:
         return f'<details class="test passed">{summary}</details>'
@@ -143,7 +135,7 @@ def _body(report: Report, heading: str) -> str:
     parts = [
         f"<{heading} class=headline><span class={status}>{status.upper()}</span>: "
         f"{line(report.submission)} on {line(report.problem)}, score "
-        f"{_points(report.score)}/{_points(report.max_score)}</{heading}>"
+        f"{points(report.score)}/{points(report.max_score)}</{heading}>"
     ]
     if report.extra.get("audience") == "instructor":
         parts.append(f"<p class=note>{INSTRUCTOR_NOTE}</p>")
@@ -215,12 +207,11 @@ def _class_sections(book: Gradebook) -> list[str]:
         "<th>Mean points</th></tr></thead><tbody>",
     ]
     for test in stats.tests:
-        label = test.name + (" (hidden)" if test.hidden else "")
-        label += " (advisory)" if test.max_score == 0 else ""
+        name = line(test_label(test.name, test.hidden, test.max_score))
         parts.append(
-            f"<tr><td>{line(label)}</td><td class=number>{test.passed}/{test.graded}</td>"
+            f"<tr><td>{name}</td><td class=number>{test.passed}/{test.graded}</td>"
             f"<td class=number>{test.pass_rate:.0%}</td><td>{_bar(test.passed, test.graded)}"
-            f"</td><td class=number>{test.mean_points:.3g}/{_points(test.max_score)}</td></tr>"
+            f"</td><td class=number>{test.mean_points:.3g}/{points(test.max_score)}</td></tr>"
         )
     parts += ["</tbody></table>", "<h2>Most common diagnosed mistakes</h2>"]
     if not stats.mistakes:
@@ -260,8 +251,8 @@ def render_gradebook(book: Gradebook) -> str:
         f"<p class=note>{INSTRUCTOR_NOTE}</p>" if book.audience == "instructor" else "",
         f"<p><strong>{book.count(Status.PASSED)} passed</strong>, "
         f"{book.count(Status.FAILED)} failed, {book.count(Status.ERROR)} could not be "
-        f"graded · mean score {book.mean_score:.4g}/{_points(book.max_score)} · median "
-        f"{book.median_score:.4g}/{_points(book.max_score)}</p>",
+        f"graded · mean score {book.mean_score:.4g}/{points(book.max_score)} · median "
+        f"{book.median_score:.4g}/{points(book.max_score)}</p>",
         "<table><thead><tr><th>Student</th><th>Status</th><th>Score</th>"
         "<th>Not passed</th></tr></thead><tbody>",
     ]
@@ -272,8 +263,8 @@ def render_gradebook(book: Gradebook) -> str:
         status = report.status.value
         parts.append(
             f'<tr><td><a href="#student-{number}">{line(entry.name)}</a></td>'
-            f"<td class={status}>{status}</td><td class=number>{_points(report.score)}/"
-            f"{_points(report.max_score)}</td><td>{line(why)}</td></tr>"
+            f"<td class={status}>{status}</td><td class=number>{points(report.score)}/"
+            f"{points(report.max_score)}</td><td>{line(why)}</td></tr>"
         )
     parts += ["</tbody></table>", *_class_sections(book), "<h2>Students</h2>"]
     for number, entry in enumerate(book.entries, 1):

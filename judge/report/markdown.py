@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from judge.report.cause import PREFIX
 from judge.report.class_sections import markdown_lines
-from judge.report.details import ADVISORY_NOTE, full_message
+from judge.report.details import ADVISORY_NOTE, full_message, points, test_label
 from judge.report.escape import html_inline
 from judge.report.escape import markdown_block as fenced
 from judge.report.escape import markdown_inline as cell
@@ -22,10 +22,6 @@ _STATUS_MARK = {Status.PASSED: "✅", Status.FAILED: "❌", Status.ERROR: "⚠�
 _BAR_WIDTH = 30
 INSTRUCTOR_NOTE = "**Instructor view**: hidden tests are shown in full. Not for students."
 MAX_DETAIL = 4000  # characters of one message or output shown in the details
-
-
-def _points(value: float) -> str:
-    return f"{value:g}"
 
 
 def _clip(text: str) -> str:
@@ -44,17 +40,13 @@ def _test_mark(test: TestResult) -> str:
     return "⚠️" if test.max_score == 0 else "❌"
 
 
-def _test_label(test: TestResult) -> str:
-    label = test.name + (" (hidden)" if test.hidden else "")
-    return label + (" (advisory)" if test.max_score == 0 else "")
-
-
 def _test_details(test: TestResult) -> str:
     body = full_message(test)
     if test.output:
         body += "\n\nyour output:\n" + test.output.rstrip()
+    name = html_inline(test_label(test.name, test.hidden, test.max_score))
     return (
-        f"<details><summary>{_test_mark(test)} {html_inline(_test_label(test))}: "
+        f"<details><summary>{_test_mark(test)} {name}: "
         f"{test.status.value}</summary>\n\n{fenced(_clip(body))}\n\n</details>"
     )
 
@@ -62,7 +54,7 @@ def _test_details(test: TestResult) -> str:
 def _headline(report: Report, name: str) -> str:
     return (
         f"{_STATUS_MARK[report.status]} **{report.status.value.upper()}**: {cell(name)} on "
-        f"{cell(report.problem)}, score {_points(report.score)}/{_points(report.max_score)}"
+        f"{cell(report.problem)}, score {points(report.score)}/{points(report.max_score)}"
     )
 
 
@@ -87,8 +79,8 @@ def _tests_body(report: Report) -> list[str]:
     for test in report.tests:
         result = "passed" if test.passed else f"{test.status.value}: {_first_line(test.message)}"
         lines.append(
-            f"| {_test_mark(test)} | {cell(_test_label(test))} | "
-            f"{_points(test.score)}/{_points(test.max_score)} | {cell(result)} |"
+            f"| {_test_mark(test)} | {cell(test_label(test.name, test.hidden, test.max_score))} | "
+            f"{points(test.score)}/{points(test.max_score)} | {cell(result)} |"
         )
     details = [_test_details(t) for t in report.tests if not t.passed]
     note = ["", f"Note: {cell(report.message)}"] if report.message else []  # budget spent
@@ -113,7 +105,7 @@ def _entry_row(entry: Entry) -> str:
         why = ", ".join(entry.failed_tests)
     return (
         f"| {cell(entry.name)} | {_STATUS_MARK[report.status]} {report.status.value} | "
-        f"{_points(report.score)}/{_points(report.max_score)} | {cell(why)} |"
+        f"{points(report.score)}/{points(report.max_score)} | {cell(why)} |"
     )
 
 
@@ -122,7 +114,7 @@ def _summary(entry: Entry) -> str:
     report = entry.report
     return (
         f"{_STATUS_MARK[report.status]} {html_inline(entry.name)}: {report.status.value}, "
-        f"{_points(report.score)}/{_points(report.max_score)}"
+        f"{points(report.score)}/{points(report.max_score)}"
     )
 
 
@@ -147,8 +139,8 @@ def render_gradebook(book: Gradebook) -> str:
         "",
         f"**{book.count(Status.PASSED)} passed**, {book.count(Status.FAILED)} failed, "
         f"{book.count(Status.ERROR)} could not be graded · mean score "
-        f"{book.mean_score:.4g}/{_points(book.max_score)} · median "
-        f"{book.median_score:.4g}/{_points(book.max_score)}",
+        f"{book.mean_score:.4g}/{points(book.max_score)} · median "
+        f"{book.median_score:.4g}/{points(book.max_score)}",
         "",
         "| Student | Status | Score | Not passed |",
         "| --- | --- | ---: | --- |",

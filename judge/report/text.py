@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from judge.report.cause import PREFIX
-from judge.report.details import ADVISORY_NOTE, graph_code, place
+from judge.report.details import ADVISORY_NOTE, graph_code, place, points, test_label
 from judge.report.escape import terminal, terminal_line
 from judge.results import Report, Status, TestResult, Verdict
 
@@ -18,19 +18,13 @@ def _paint(text: str, color: str, enabled: bool) -> str:
     return f"\x1b[{_COLORS[color]}m{text}\x1b[0m" if enabled else text
 
 
-def _points(value: float) -> str:
-    return f"{value:g}"
-
-
 def _test_lines(test: TestResult, color: bool) -> list[str]:
     mark = _MARKS.get(test.status, "!")
     tint = "green" if test.passed else ("yellow" if test.max_score == 0 else "red")
-    label = terminal_line(test.name) + (" (hidden)" if test.hidden else "")
-    if test.max_score == 0:
-        label += " (advisory)"
+    shown = terminal_line(test_label(test.name, test.hidden, test.max_score))
     status = "" if test.passed else f" [{test.status.value}]"
-    score = f"{_points(test.score)}/{_points(test.max_score)}"
-    lines = [f"  {_paint(mark, tint, color)} {label}{status}  {_paint(score, 'dim', color)}"]
+    score = f"{points(test.score)}/{points(test.max_score)}"
+    lines = [f"  {_paint(mark, tint, color)} {shown}{status}  {_paint(score, 'dim', color)}"]
     if test.message and not test.passed:
         lines.append(textwrap.indent(terminal(test.message), "      "))
     if not test.passed:
@@ -94,7 +88,7 @@ def render(report: Report, color: bool = False) -> str:
     seed_text = f", seed {terminal_line(str(seed))}" if seed is not None else ""
     verdict = _paint(report.status.value.upper(), _STATUS_COLOR[report.status], color)
     lines.append(
-        f"{verdict}: score {_points(report.score)}/{_points(report.max_score)}, "
+        f"{verdict}: score {points(report.score)}/{points(report.max_score)}, "
         f"{passed}/{len(report.tests)} tests passed in {report.duration_s:.2f} s{seed_text}"
     )
     return "\n".join(lines) + "\n"
