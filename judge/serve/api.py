@@ -29,6 +29,16 @@ QUEUE_FULL_RETRY_S = 10
 """What ``Retry-After`` says when the queue is full: about a few grades' time."""
 
 
+def _decode(raw: bytes, kind: Any) -> Any:
+    """``raw`` decoded as ``kind``, or ``ApiError`` 422 naming what is wrong with it."""
+    try:
+        return msgspec.json.decode(raw, type=kind)
+    except msgspec.ValidationError as error:  # a DecodeError too: caught first
+        raise ApiError(422, f"bad body: {error}") from None
+    except msgspec.DecodeError as error:
+        raise ApiError(422, f"bad body: not JSON ({error})") from None
+
+
 class SubmissionBody(msgspec.Struct, forbid_unknown_fields=True):
     """``POST /api/submissions``'s body; ``mode`` defaults to ``submit``."""
 
@@ -126,14 +136,10 @@ class Api:
             instructor = self._instructor(request)
             if not instructor:
                 self._take(request, 1)
-            body = msgspec.json.decode(await self._body(request), type=SubmissionBody)
+            body = _decode(await self._body(request), SubmissionBody)
             ids = self._accept([body])
         except ApiError as error:
             return error_response(error)
-        except msgspec.ValidationError as error:
-            return error_response(ApiError(422, f"bad body: {error}"))
-        except msgspec.DecodeError as error:
-            return error_response(ApiError(422, f"bad body: not JSON ({error})"))
         if not wait:
             return JSONResponse({"id": ids[0]}, status_code=202)
         return await self._waited(ids[0], instructor)
@@ -147,7 +153,7 @@ class Api:
                     401, "batch submissions need the instructor token (Authorization: Bearer TOKEN)"
                 )
             raw = await self._body(request)
-            bodies = msgspec.json.decode(raw, type=list[SubmissionBody])
+            bodies = _decode(raw, list[SubmissionBody])
             if not bodies:
                 raise ApiError(422, "bad body: the batch is empty")
             if len(bodies) > self.context.config.max_batch:
@@ -161,10 +167,6 @@ class Api:
             ids = self._accept(bodies)
         except ApiError as error:
             return error_response(error)
-        except msgspec.ValidationError as error:
-            return error_response(ApiError(422, f"bad body: {error}"))
-        except msgspec.DecodeError as error:
-            return error_response(ApiError(422, f"bad body: not JSON ({error})"))
         return JSONResponse({"ids": ids}, status_code=202)
 
     async def show_submission(self, request: Request) -> Response:
