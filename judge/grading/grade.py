@@ -38,13 +38,6 @@ class Options:
     sandbox: str = "auto"
 
 
-def check_submission(path: Path) -> None:
-    """Raise ``SubmissionError`` unless ``path`` is a readable UTF-8 file of sane size
-    (a notebook: a valid one; ``UnsafeSubmission`` if it is a symbolic link or not a
-    regular file; a student's folder: every module under the same rules)."""
-    source_of(path, read(path))
-
-
 def grade(
     path: Path, plan: Plan, options: Options = Options(), content: bytes | None = None
 ) -> Report:

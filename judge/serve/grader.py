@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 
 from judge.batch.run import not_graded
-from judge.errors import JudgeError, SubmissionError
+from judge.errors import JudgeError
 from judge.grading.grade import Options, grade
 from judge.grading.plan import Plan, prepare
 from judge.runner import warm
@@ -155,9 +155,7 @@ def _grade_source(submission_id: str, source: str, plan: Plan, sandbox: str) -> 
         path.write_bytes(content)
         try:
             report = grade(path, plan, Options(sandbox=sandbox), content)
-        except SubmissionError as error:
-            return error_report(submission_id, plan, str(error))
-        except JudgeError as error:
+        except JudgeError as error:  # a submission the judge refuses, among others
             return error_report(submission_id, plan, str(error))
         except Exception as error:  # the judge's own fault: a report saying so, not a crash
             return error_report(
