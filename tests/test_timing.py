@@ -11,6 +11,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -346,3 +347,24 @@ def test_a_linear_time_factor_that_would_let_a_quadratic_engine_pass_is_a_spec_e
     spec.write_text(MINI_SPEC + stress)
     with pytest.raises(SpecError, match="factor is how many times the reference's growth"):
         load_problem(spec)
+
+
+@pytest.mark.skipif(not cputime.KERNEL_CLOCK, reason="the kernel's clock is read on Linux only")
+def test_the_process_tree_walked_down_is_the_one_found_by_parents() -> None:
+    """The worker's processes (bubblewrap's, inside it) are found by walking the kernel's
+    children lists down from the root; a scan of every process's parent must agree."""
+    child = "import subprocess, sys; subprocess.run([sys.executable, '-c', 'input()'])"
+    root = subprocess.Popen([sys.executable, "-c", child], stdin=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while len(cputime._process_tree_by_parents(root.pid)) < 2:
+            assert time.monotonic() < deadline, "the grandchild never started"
+            time.sleep(0.02)
+        walked = cputime.process_tree(root.pid)
+        assert len(walked) == 2
+        assert sorted(walked) == sorted(cputime._process_tree_by_parents(root.pid))
+    finally:
+        root.kill()
+        root.wait()
+        assert root.stdin is not None
+        root.stdin.close()  # the grandchild reads EOF and ends

@@ -40,9 +40,43 @@ def _stat(pid: int) -> list[str] | None:
     return text[text.rfind(")") + 2 :].split()
 
 
+def _children(pid: int) -> list[int] | None:
+    """The children of ``pid`` as the kernel lists them per thread
+    (``/proc/PID/task/TID/children``), or None where it cannot (no such file)."""
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    found: list[int] = []
+    for thread in threads:
+        try:
+            with open(f"/proc/{pid}/task/{thread}/children", "rb") as handle:
+                found += [int(child) for child in handle.read().split()]
+        except FileNotFoundError:
+            return None  # a kernel without CONFIG_PROC_CHILDREN (or the thread is gone)
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def process_tree(root: int) -> list[int]:
     """``root`` and every process descended from it (bubblewrap's, when the worker runs
-    inside it), found by their parents; [root] if ``/proc`` cannot say more."""
+    inside it), walked down from ``root``; where the kernel keeps no children lists,
+    found by scanning every process's parent.  [root] if ``/proc`` cannot say more or
+    the kernel's clock could not read them anyway."""
+    if not KERNEL_CLOCK:
+        return [root]
+    tree, frontier = [root], [root]
+    while frontier:
+        children = _children(frontier.pop())
+        if children is None:
+            return _process_tree_by_parents(root)
+        tree.extend(children)
+        frontier.extend(children)
+    return tree
+
+
+def _process_tree_by_parents(root: int) -> list[int]:
     parents: dict[int, list[int]] = {}
     try:
         entries = os.listdir("/proc")
