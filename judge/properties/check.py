@@ -343,7 +343,7 @@ def _growth_failure(
         return message, {"cpu_s": round(seconds, 4)}
     growth = seconds / max(small.cpu_s, 1e-6)
     allowed = graph.allowed_growth(graph.spec.factor)
-    reference = graph.reference_times()[1]
+    reference = graph.reference_s[1]
     timing = {
         "cpu_s": round(seconds, 4),
         "small_cpu_s": round(small.cpu_s, 4),

@@ -67,7 +67,7 @@ class StressGraph:
     """A stress check ready to run: the graph, the reference values of the nodes read
     back, the graph written as a short loop, and for linear time the same graph
     ``GROWTH`` times smaller (``small``, of ``small_nodes`` nodes) with the reference's
-    CPU seconds on both (``reference_times``: small, then full size) on this machine."""
+    CPU seconds on both (``reference_s``: small, then full size) on this machine."""
 
     spec: StressSpec
     title: str
@@ -77,22 +77,7 @@ class StressGraph:
     nodes: int
     small: dict[str, Any] | None = None
     small_nodes: int = 0
-    reference_s: tuple[float, float] = (0.0, 0.0)  # (0, 0): timed when first needed
-    # Where ``reference_times`` keeps its measurement: once per plan, and only for a
-    # submission slow enough to be judged on it (most runs never need it).
-    _timed: dict[str, tuple[float, float]] = dataclasses.field(
-        default_factory=dict, compare=False, repr=False
-    )
-
-    def reference_times(self) -> tuple[float, float]:
-        """The reference's CPU seconds on the small graph and the full one, on this
-        machine: ``reference_s`` when given, else measured now, once."""
-        if self.reference_s != (0.0, 0.0) or self.small is None:
-            return self.reference_s
-        if "s" not in self._timed:
-            full = reference_seconds(self.wire)
-            self._timed["s"] = (reference_seconds(self.small, REFERENCE_RUNS), full)
-        return self._timed["s"]
+    reference_s: tuple[float, float] = (0.0, 0.0)
 
     @property
     def read(self) -> list[str]:
@@ -101,7 +86,7 @@ class StressGraph:
     @property
     def reference_growth(self) -> float:
         """How many times longer the reference took on the full graph than on the small."""
-        small, full = self.reference_times()
+        small, full = self.reference_s
         return full / small if small > 0 else 0.0
 
     def allowed_growth(self, factor: float) -> float:
@@ -115,7 +100,7 @@ class StressGraph:
     def allowed_seconds(self) -> float:
         """The most CPU seconds the submission may take on the full graph:
         ``TIMES_REFERENCE`` times the reference's."""
-        return TIMES_REFERENCE * self.reference_times()[1]
+        return TIMES_REFERENCE * self.reference_s[1]
 
 
 def _sample(ops: Ops, output: str) -> list[str]:
@@ -198,9 +183,8 @@ def build(
 ) -> StressGraph:
     """The stress graph ``spec`` asks for, with its reference values (``known``: the
     shipped ones, else cached on disk, keyed on ``fingerprint``, by default the judge's
-    code) and, for linear time, the graph ``GROWTH`` times smaller; the reference's time
-    on this machine is measured only when an answer needs it (``reference_times``, and
-    ``check`` for a ``Timing.REFERENCE`` graph)."""
+    code) and, for linear time, the reference's time on this machine (a
+    ``Timing.REFERENCE`` graph's is measured only when it is needed: ``check``)."""
     check = CHECKS[spec.check]  # its record: builder, sizes, title, timing
     size = size_of(spec)
     ops, output, code = check.build(size)
@@ -217,4 +201,5 @@ def build(
         return graph
     small_ops, small_output, _ = check.build(max(WIDTH * 3, size // GROWTH))
     small = {"ops": small_ops, "backward": small_output, "read": _sample(small_ops, small_output)}
-    return dataclasses.replace(graph, small=small, small_nodes=len(small_ops))
+    seconds = (reference_seconds(small, REFERENCE_RUNS), reference_seconds(wire))
+    return dataclasses.replace(graph, small=small, small_nodes=len(small_ops), reference_s=seconds)
