@@ -811,6 +811,26 @@ def _serve_limit(option: str, name: str, kind: type, help: str) -> Callable[[F],
     "Times a submission is started (its grader died, the server stopped) before "
     "it is recorded as not graded.",
 )
+@_serve_limit(
+    "--keep-days",
+    "keep_days",
+    int,
+    "Days a graded submission is kept (deleted at start and daily after); 0 keeps all.",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    "forwarded_allow_ips",
+    metavar="ADDRESSES",
+    help="Comma-separated addresses of trusted reverse proxies ('*' for any): their "
+    "X-Forwarded-For header names the client the rate limit counts.  Unset: ignored.",
+)
+@click.option(
+    "--queue",
+    "queue",
+    metavar="URL",
+    help="A Redis URL (redis://, rediss://, unix://): enqueue submissions there for "
+    "'judge worker' processes to grade, instead of grading here (see docs/scaling.md).",
+)
 @click.option(
     "--token-file",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -821,9 +841,10 @@ def _serve_limit(option: str, name: str, kind: type, help: str) -> Callable[[F],
 def serve_command(problem_dirs: tuple[Path, ...], token_file: Path | None, **limits: Any) -> None:
     """Serve the problem site and the submissions API (see docs/api.md) until Ctrl-C.
 
-    Exit status: 2 usage error (the serve extra missing, a bad option or spec), 3
-    internal error; stopped by Ctrl-C or SIGTERM, it finishes the requests in flight
-    and leaves by that signal.  What was being graded is graded at the next start.
+    Exit status: 0 stopped by SIGTERM, 2 usage error (the serve extra missing, a bad
+    option or spec, a Redis it cannot reach at start), 3 internal error, 130 Ctrl-C;
+    stopped, it finishes the requests in flight first.  What was being graded is
+    graded at the next start.
     """
     from judge.serve.config import ServeConfig, token_from
 

@@ -26,7 +26,10 @@ class ServeConfig:
     ``max_batch`` submissions in one batch; ``max_attempts`` times a submission is
     started before one that keeps killing the server is recorded as an error;
     ``token`` the instructor token (None: no one gets instructor reports, and batches
-    are open to every client).
+    are open to every client); ``keep_days`` days a done submission is kept (0: for
+    ever); ``forwarded_allow_ips`` the reverse proxies whose ``X-Forwarded-For`` names
+    the client (None: the header is ignored, the peer is the client); ``queue`` the
+    Redis URL of a job queue whose workers grade (None: the server grades itself).
     """
 
     database: Path
@@ -43,6 +46,9 @@ class ServeConfig:
     max_batch: int = 200
     max_attempts: int = 3
     token: str | None = field(default=None, repr=False)  # never in logs or tracebacks
+    keep_days: int = 30
+    forwarded_allow_ips: str | None = None
+    queue: str | None = field(default=None, repr=False)  # its password never in logs
 
     def __post_init__(self) -> None:
         positive = {
@@ -57,6 +63,8 @@ class ServeConfig:
         for option, value in positive.items():
             if value < 1:
                 raise UsageError(f"{option} must be at least 1, not {value}")
+        if self.keep_days < 0:
+            raise UsageError(f"--keep-days must be 0 (keep for ever) or more, not {self.keep_days}")
         if self.wait_timeout <= 0:
             raise UsageError(f"--wait-timeout must be positive, not {self.wait_timeout}")
         if self.token is not None and len(self.token) < 16:

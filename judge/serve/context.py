@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from judge.serve.config import ServeConfig
 from judge.serve.limits import RateLimiter
-from judge.serve.queue import GradingQueue
+from judge.serve.queue import SubmissionQueue
 from judge.serve.store import Store
 from judge.spec.model import Problem
 
@@ -19,5 +19,5 @@ class Context:
     config: ServeConfig
     problems: dict[str, Problem]
     store: Store
-    queue: GradingQueue
+    queue: SubmissionQueue
     limiter: RateLimiter

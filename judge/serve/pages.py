@@ -10,6 +10,8 @@ ships in the package (static/, the editor bundled from web/editor): nothing from
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import difflib
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,7 +29,7 @@ from judge.report.html import STYLE, render_result_fragment
 from judge.report.statement import render_statement
 from judge.results import Report
 from judge.serve.context import Context
-from judge.serve.store import State
+from judge.serve.store import Mode, State, Submission
 
 HERE = Path(__file__).parent
 # Starlette's Jinja2Templates turns autoescaping on: every value a template prints is
@@ -82,7 +84,7 @@ def page_routes(context: Context) -> list[BaseRoute]:
             # Only the page's own script asks, after the API said the submission is done.
             missing = "<p>No finished submission with this id.</p>"
             return HTMLResponse(missing, status_code=404, headers=SECURITY_HEADERS)
-        report = Report.from_dict(submission.report)
+        report = _headed(Report.from_dict(submission.report), submission, context)
         # Always the student's cut: the pages have no instructor mode (the API has).
         fragment = render_result_fragment(report, Audience.STUDENT)
         return HTMLResponse(fragment, headers=SECURITY_HEADERS)
@@ -98,6 +100,19 @@ def page_routes(context: Context) -> list[BaseRoute]:
         Route("/report.css", report_css, name="report_css"),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
+
+
+def _headed(report: Report, submission: Submission, context: Context) -> Report:
+    """``report`` named for its reader: the problem's title and when it was sent (in
+    UTC), where a report file names the file and the problem's id; the random id means
+    nothing to a student."""
+    problem = context.problems.get(submission.problem)
+    title = problem.title if problem is not None else submission.problem
+    sent = datetime.datetime.fromtimestamp(submission.created, datetime.timezone.utc)
+    kind = "Run" if submission.mode is Mode.RUN else "Submission"
+    return dataclasses.replace(
+        report, submission=f"{kind} of {sent:%Y-%m-%d %H:%M:%S} UTC", problem=title
+    )
 
 
 def _page(

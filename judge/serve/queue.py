@@ -6,6 +6,11 @@ accepted survives a restart.  A submission whose grading killed its process, or 
 was running when the server died, goes back in the queue until it has been started
 ``max_attempts`` times; then it is done with an error report, so one hostile source
 cannot stall the queue forever.
+
+``SubmissionQueue`` is what the rest of the server sees of it; ``judge.serve.remote``
+is the other one, which has workers elsewhere grade through a job queue.  Both record
+outcomes through one ``Outcomes``, so a report, a give-up and a dropped problem read
+the same whichever grades.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from judge.grading.plan import Plan
 from judge.results import Report, Status
@@ -30,8 +35,71 @@ Listener = Callable[[str], None]
 """Called with a submission's id, from a grading thread, when it is done."""
 
 
+class SubmissionQueue(Protocol):
+    """What the server needs of whatever grades its stored submissions."""
+
+    def listen(self, listener: Listener) -> None:
+        """Call ``listener`` with each submission's id once it is done."""
+
+    def start(self) -> None:
+        """Start grading what the store holds, and what comes."""
+
+    def wake(self) -> None:
+        """Say that new submissions are stored (called from the event loop: never blocks)."""
+
+    def stop(self) -> None:
+        """Stop; what is not done stays in the store and is graded after the next start."""
+
+
+class Outcomes:
+    """Records how a submission ended, once, and tells the listeners.  Thread-safe."""
+
+    def __init__(self, store: Store, problems: dict[str, Problem]):
+        self._store = store
+        self._problems = problems
+        self._listeners: list[Listener] = []
+        self._plans: dict[tuple[str, Mode], Plan] = {}
+        self._plans_lock = threading.Lock()
+
+    def listen(self, listener: Listener) -> None:
+        """Call ``listener`` with each submission's id once it is done."""
+        self._listeners.append(listener)
+
+    def finish(self, submission_id: str, report: dict[str, Any]) -> None:
+        """Store ``report`` unless the submission is done already, and tell the listeners."""
+        if self._store.finish(submission_id, report):
+            for listener in self._listeners:
+                listener(submission_id)
+
+    def give_up(self, submission: Submission, why: str, attempts: int) -> None:
+        """Done with an error report: ``why`` it was not graded, ``attempts`` times."""
+        if submission.problem not in self._problems:
+            self.problem_gone(submission)
+            return
+        message = (
+            f"not graded: {why}, {attempts} times; the judge gave up on it "
+            "(an instructor can find it in the server's database)"
+        )
+        self.finish(submission.id, self._error_report(submission, message))
+
+    def problem_gone(self, submission: Submission) -> None:
+        """Accepted before a restart that dropped its problem's folder: done, saying so."""
+        message = f"not graded: problem {submission.problem!r} is no longer served"
+        report = Report(submission.id, submission.problem, Status.ERROR, 0.0, 0.0, 0.0, (), message)
+        self.finish(submission.id, report.to_dict())
+
+    def _error_report(self, submission: Submission, message: str) -> dict[str, Any]:
+        key = (submission.problem, submission.mode)
+        with self._plans_lock:  # prepared here only for this rare path, once per problem
+            if key not in self._plans:
+                self._plans[key] = plan_for(self._problems[submission.problem], submission.mode)
+            plan = self._plans[key]
+        return error_report(submission.id, plan, message)
+
+
 class GradingQueue:
-    """Grades stored submissions in the background; ``start``, then ``stop``."""
+    """Grades stored submissions in the background, in this process's own grading
+    processes; ``start``, then ``stop``."""
 
     def __init__(self, config: ServeConfig, store: Store, problems: dict[str, Problem]):
         self._config = config
@@ -41,13 +109,11 @@ class GradingQueue:
         self._stopping = False
         self._threads: list[threading.Thread] = []
         self._graders: list[Grader] = []
-        self._listeners: list[Listener] = []
-        self._plans: dict[tuple[str, Mode], Plan] = {}
-        self._plans_lock = threading.Lock()
+        self._outcomes = Outcomes(store, problems)
 
     def listen(self, listener: Listener) -> None:
         """Call ``listener`` with each submission's id once it is done."""
-        self._listeners.append(listener)
+        self._outcomes.listen(listener)
 
     def start(self) -> None:
         """Requeue what a previous run left running, then start the grading threads."""
@@ -103,7 +169,7 @@ class GradingQueue:
     def _grade(self, grader: Grader, submission: Submission) -> None:
         problem = self._problems.get(submission.problem)
         if problem is None:
-            self._problem_gone(submission)
+            self._outcomes.problem_gone(submission)
             return
         try:
             report = grader.grade(submission, deadline_s(problem))
@@ -117,35 +183,7 @@ class GradingQueue:
                 self._store.requeue(submission.id)
                 self.wake()
             return
-        self._store.finish(submission.id, report)
-        self._done(submission.id)
+        self._outcomes.finish(submission.id, report)
 
     def _give_up(self, submission: Submission, why: str) -> None:
-        if submission.problem not in self._problems:
-            self._problem_gone(submission)
-            return
-        message = (
-            f"not graded: {why}, {submission.attempts} times; the judge gave up on it "
-            "(an instructor can find it in the server's database)"
-        )
-        self._store.finish(submission.id, self._error_report(submission, message))
-        self._done(submission.id)
-
-    def _problem_gone(self, submission: Submission) -> None:
-        """Accepted before a restart that dropped its problem's folder: done, saying so."""
-        message = f"not graded: problem {submission.problem!r} is no longer served"
-        report = Report(submission.id, submission.problem, Status.ERROR, 0.0, 0.0, 0.0, (), message)
-        self._store.finish(submission.id, report.to_dict())
-        self._done(submission.id)
-
-    def _error_report(self, submission: Submission, message: str) -> dict[str, Any]:
-        key = (submission.problem, submission.mode)
-        with self._plans_lock:  # prepared here only for this rare path, once per problem
-            if key not in self._plans:
-                self._plans[key] = plan_for(self._problems[submission.problem], submission.mode)
-            plan = self._plans[key]
-        return error_report(submission.id, plan, message)
-
-    def _done(self, submission_id: str) -> None:
-        for listener in self._listeners:
-            listener(submission_id)
+        self._outcomes.give_up(submission, why, submission.attempts)

@@ -7,6 +7,7 @@ file be read (by an instructor's ``sqlite3``) while the server writes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import sqlite3
@@ -35,6 +36,8 @@ CREATE TABLE IF NOT EXISTS submissions (
 );
 CREATE INDEX IF NOT EXISTS waiting ON submissions (state, seq);
 """
+COLUMNS = "id, problem, mode, state, source, attempts, report, created"
+"""A ``Submission``'s columns, in the order ``_submission`` reads them."""
 
 
 class State(str, Enum):
@@ -63,6 +66,7 @@ class Submission:
     source: str
     attempts: int
     report: dict[str, Any] | None
+    created: float  # when it was accepted, in seconds since the epoch
 
 
 @dataclass(frozen=True)
@@ -122,8 +126,7 @@ class Store:
         """The submission with this id, or None."""
         with self._lock:
             row = self._db.execute(
-                "SELECT id, problem, mode, state, source, attempts, report"
-                " FROM submissions WHERE id = ?",
+                f"SELECT {COLUMNS} FROM submissions WHERE id = ?",
                 (submission_id,),
             ).fetchone()
         return None if row is None else _submission(row)
@@ -134,8 +137,7 @@ class Store:
         with self._lock, self._db:
             self._db.execute("BEGIN IMMEDIATE")
             row = self._db.execute(
-                "SELECT id, problem, mode, state, source, attempts, report FROM submissions"
-                " WHERE state = ? ORDER BY seq LIMIT 1",
+                f"SELECT {COLUMNS} FROM submissions WHERE state = ? ORDER BY seq LIMIT 1",
                 (State.QUEUED.value,),
             ).fetchone()
             if row is None:
@@ -145,24 +147,19 @@ class Store:
                 (State.RUNNING.value, row[0]),
             )
         found = _submission(row)
-        return Submission(
-            found.id,
-            found.problem,
-            found.mode,
-            State.RUNNING,
-            found.source,
-            found.attempts + 1,
-            None,
-        )
+        return dataclasses.replace(found, state=State.RUNNING, attempts=found.attempts + 1)
 
-    def finish(self, submission_id: str, report: dict[str, Any]) -> None:
-        """Record the report of a graded submission; it is done."""
+    def finish(self, submission_id: str, report: dict[str, Any]) -> bool:
+        """Record the report of a graded submission; it is done.  False (and nothing
+        changed) if it was done already: a report is stored once, the first one."""
+        text = json.dumps(finite(report), allow_nan=False)
         with self._lock, self._db:
             self._db.execute("BEGIN")
-            self._db.execute(
-                "UPDATE submissions SET state = ?, report = ? WHERE id = ?",
-                (State.DONE.value, json.dumps(finite(report), allow_nan=False), submission_id),
-            )
+            changed = self._db.execute(
+                "UPDATE submissions SET state = ?, report = ? WHERE id = ? AND state != ?",
+                (State.DONE.value, text, submission_id, State.DONE.value),
+            ).rowcount
+        return changed == 1
 
     def requeue(self, submission_id: str) -> None:
         """Put a running submission back in the queue (its grading process died)."""
@@ -184,11 +181,38 @@ class Store:
                 (State.QUEUED.value, State.RUNNING.value, max_attempts),
             )
             rows = self._db.execute(
-                "SELECT id, problem, mode, state, source, attempts, report FROM submissions"
-                " WHERE state = ?",
+                f"SELECT {COLUMNS} FROM submissions WHERE state = ?",
                 (State.RUNNING.value,),
             ).fetchall()
         return [_submission(row) for row in rows]
+
+    def unfinished(self) -> list[str]:
+        """The ids of the submissions not done yet, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id FROM submissions WHERE state != ? ORDER BY seq", (State.DONE.value,)
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def mark_running(self, submission_id: str) -> None:
+        """Show a queued submission as running (a worker elsewhere started it)."""
+        with self._lock, self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "UPDATE submissions SET state = ? WHERE id = ? AND state = ?",
+                (State.RUNNING.value, submission_id, State.QUEUED.value),
+            )
+
+    def prune(self, before: float) -> int:
+        """Delete the done submissions accepted before ``before`` (seconds since the
+        epoch) and return how many; what is not done yet is kept, however old."""
+        with self._lock, self._db:
+            self._db.execute("BEGIN")
+            deleted = self._db.execute(
+                "DELETE FROM submissions WHERE state = ? AND created < ?",
+                (State.DONE.value, before),
+            ).rowcount
+        return int(deleted)
 
     def counts(self) -> dict[str, int]:
         """How many submissions are in each state."""
@@ -201,4 +225,6 @@ class Store:
 
 def _submission(row: tuple[Any, ...]) -> Submission:
     report = json.loads(row[6]) if row[6] is not None else None
-    return Submission(row[0], row[1], Mode(row[2]), State(row[3]), row[4], int(row[5]), report)
+    return Submission(
+        row[0], row[1], Mode(row[2]), State(row[3]), row[4], int(row[5]), report, float(row[7])
+    )
