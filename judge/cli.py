@@ -436,6 +436,14 @@ def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
 @grading_options
 @click.option("--regrade", is_flag=True, help="Grade again what the cache holds, and replace it.")
 @click.option("--no-cache", is_flag=True, help="Neither use nor store cached results.")
+@click.option(
+    "--queue",
+    "queue_url",
+    metavar="URL",
+    default=None,
+    help="Grade on the workers of this job queue (a Redis URL: redis://[:PASSWORD@]HOST"
+    "[:PORT][/DB], rediss:// for TLS) instead of this machine; see docs/scaling.md.",
+)
 @handle_errors
 def grade_command(
     paths: tuple[Path, ...],
@@ -452,6 +460,7 @@ def grade_command(
     grading: Grading,
     regrade: bool,
     no_cache: bool,
+    queue_url: str | None,
 ) -> None:
     """Grade every submission in the folders and files PATHS.  A folder holds one file
     per student (FOLDER/NAME.py) or one folder per student (FOLDER/NAME/FILE.py).
@@ -503,6 +512,7 @@ def grade_command(
             grading.plan(problem),
             grading.options(),
             jobs=jobs,
+            queue=queue_url,
             cache=cache,
             reuse=not regrade,
             on_done=progress,
@@ -752,6 +762,67 @@ def similar(
     result = find_similar(submissions, base, THRESHOLD if threshold is None else threshold)
     _emit(RENDERERS[output_format](result), output)
     sys.exit(EXIT_NOT_PASSED if result.pairs else EXIT_PASSED)
+
+
+@cli.command("worker")
+@click.option(
+    "--queue",
+    "queue_url",
+    metavar="URL",
+    envvar="JUDGE_QUEUE",
+    required=True,
+    help="The job queue to take submissions from: a Redis URL (redis://[:PASSWORD@]HOST"
+    "[:PORT][/DB], rediss:// for TLS, unix:///PATH); default $JUDGE_QUEUE, which keeps a "
+    "password out of the process list.",
+)
+@sandbox_option(
+    "The sandbox submissions are graded in when a request leaves it to the worker; "
+    "strict here holds every request to strict."
+)
+@click.option("--name", default=None, help="The worker's name on the queue (default HOST.PID).")
+@click.option("--burst", is_flag=True, help="Exit once the queues are empty.")
+@click.option(
+    "--heartbeat",
+    type=click.IntRange(min=1, max=300),
+    default=None,
+    help="Seconds between a busy worker's heartbeats (default 5).",
+)
+@click.option(
+    "--maintenance",
+    type=click.IntRange(min=1, max=600),
+    default=None,
+    help="Seconds between two looks for jobs whose worker died (default 5).",
+)
+@handle_errors
+def worker_command(
+    queue_url: str,
+    sandbox: str,
+    name: str | None,
+    burst: bool,
+    heartbeat: int | None,
+    maintenance: int | None,
+) -> None:
+    """Grade submissions from a job queue, one at a time, until stopped; run as many
+    as you like, on as many machines.  Interactive jobs (the problem site's) go first.
+
+    SIGTERM or Ctrl-C finishes the submission under way and exits 0; a second Ctrl-C
+    stops at once.  A worker waits for a Redis that is down, and reconnects.
+    """
+    from judge.cluster.connect import require_queue_extra
+
+    require_queue_extra()
+    from judge.cluster.queues import HEARTBEAT_S, MAINTENANCE_S
+    from judge.cluster.worker import run_worker
+
+    status = run_worker(
+        queue_url,
+        sandbox=sandbox,
+        name=name,
+        burst=burst,
+        heartbeat_s=heartbeat or HEARTBEAT_S,
+        maintenance_s=maintenance or MAINTENANCE_S,
+    )
+    sys.exit(status)
 
 
 def _serve_default(name: str) -> Any:

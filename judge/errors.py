@@ -120,3 +120,10 @@ class SandboxError(JudgeError):
     """
 
     exit_code = 2
+
+
+class QueueError(UsageError):
+    """The job queue cannot be used: the ``--queue`` URL is malformed, its Redis cannot
+    be reached or refuses the password, or the queue extra is not installed
+    (``pip install 'micrograd-judge[queue]'``).  The message never shows the password.
+    """

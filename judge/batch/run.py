@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from judge.batch.cache import ResultCache, result_key
 from judge.batch.discover import Submission
@@ -38,6 +39,9 @@ from judge.report.gradebook import Entry, Gradebook
 from judge.results import Report, Status, TestResult, Verdict
 from judge.runner import warm
 from judge.submission import read
+
+if TYPE_CHECKING:
+    from judge.cluster.client import QueueClient
 
 OnDone = Callable[[Entry, bool], None]
 """Called in the calling thread as each submission is done: the entry, and whether it
@@ -211,44 +215,44 @@ def grade_batch(
     cache: ResultCache | None = None,
     reuse: bool = True,
     on_done: OnDone | None = None,
+    queue: str | None = None,
 ) -> BatchResult:
     """Grade every submission with ``plan``; results come from and go to ``cache``.
 
-    ``jobs`` processes grade at once (default: every core).  ``reuse=False`` regrades
-    what the cache holds and replaces it.  Ctrl-C (or SIGTERM) stops the batch within
-    seconds: the workers are killed, what finished is kept, and the result says
-    ``interrupted``; later signals are ignored from then on (see ``judge.interrupt``).
-    Raises ``JudgeError`` only for a fault that would hit every submission alike (a
-    sandbox level this machine cannot provide, for example).
+    ``jobs`` processes grade at once (default: every core), or, given ``queue`` (a
+    Redis URL), the workers of that job queue do (``judge.batch.remote``).
+    ``reuse=False`` regrades what the cache holds and replaces it.  Ctrl-C (or SIGTERM)
+    stops the batch within seconds: the workers are killed (on a queue: the jobs still
+    queued are cancelled), what finished is kept, and the result says ``interrupted``;
+    later signals are ignored from then on (see ``judge.interrupt``).  Raises
+    ``JudgeError`` only for a fault that would hit every submission alike (a sandbox
+    level this machine cannot provide, for example), ``QueueError`` for a queue that
+    cannot be used.
     """
     options = options or Options()
     started = time.monotonic()
     collector: Collector | None = None
     interrupted = False
+    client = _queue_client(queue) if queue is not None else None
     with interruptible():
         try:
             batch = plan_batch(submissions, plan, options, cache, reuse)
             collector = Collector(plan, batch.twins, cache, on_done)
             for job, known in batch.known:
                 collector.settle(job, known)
-            workers = min(jobs or default_jobs(), len(batch.work))
-            if workers > 1 and not _picklable(plan, options, collector):
-                workers = 1
-            if workers <= 1:
-                # Each worker prestarted while the one before it grades (runner.warm).
-                warm.use(len(batch.work) > 1)
-                try:
-                    for job in batch.work:
-                        collector.deliver(
-                            job, _grade_one(job.submission.path, plan, options, job.content)
-                        )
-                finally:
-                    warm.use(False)
-                    warm.discard()
+            if client is not None:
+                from judge.batch.remote import grade_on_queue
+
+                grade_on_queue(
+                    batch.work, plan, options, client, collector.deliver, fresh=not reuse
+                )
             else:
-                grade_in_pool(batch.work, plan, options, workers, _grade_one, collector.deliver)
+                _grade_here(batch.work, plan, options, jobs, collector)
         except KeyboardInterrupt:
             interrupted = True
+        finally:
+            if client is not None:
+                client.close()
     if collector is None:  # interrupted while reading the submissions: nothing finished
         collector = Collector(plan, {}, cache, on_done)
     return BatchResult(
@@ -261,6 +265,37 @@ def grade_batch(
         time.monotonic() - started,
         tuple(collector.notes),
     )
+
+
+def _grade_here(
+    work: Sequence[Job], plan: Plan, options: Options, jobs: int | None, collector: Collector
+) -> None:
+    """Grade ``work`` on this machine: over ``jobs`` processes, or here one at a time."""
+    workers = min(jobs or default_jobs(), len(work))
+    if workers > 1 and not _picklable(plan, options, collector):
+        workers = 1
+    if workers > 1:
+        grade_in_pool(work, plan, options, workers, grade_one, collector.deliver)
+        return
+    # Each worker prestarted while the one before it grades (runner.warm).
+    warm.use(len(work) > 1)
+    try:
+        for job in work:
+            collector.deliver(job, grade_one(job.submission.path, plan, options, job.content))
+    finally:
+        warm.use(False)
+        warm.discard()
+
+
+def _queue_client(url: str) -> QueueClient:
+    """A client of the job queue at ``url``; ``QueueError`` if it cannot be used (the
+    queue extra not installed, Redis unreachable, a refused password)."""
+    from judge.cluster.connect import require_queue_extra
+
+    require_queue_extra()  # before importing the client, which imports rq
+    from judge.cluster.client import QueueClient
+
+    return QueueClient(url)
 
 
 def _look_up(
@@ -310,7 +345,7 @@ def not_graded(path: Path, plan: Plan, message: str) -> Report:
     )
 
 
-def _grade_one(path: Path, plan: Plan, options: Options, content: bytes | None) -> Outcome:
+def grade_one(path: Path, plan: Plan, options: Options, content: bytes | None) -> Outcome:
     """Grade one submission (``content``: its bytes, read once); every failure becomes
     a value, except Ctrl-C.  Sent by name to the pool processes."""
     try:
