@@ -20,16 +20,14 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from judge.batch.run import not_graded
 from judge.errors import JudgeError
 from judge.grading.grade import Options, grade
-from judge.grading.plan import Plan, prepare
+from judge.grading.modes import plan_for
+from judge.grading.plan import Plan
 from judge.runner import warm
 from judge.serve.store import Mode, Submission
 from judge.spec.catalog import Catalog
-from judge.spec.model import Problem
 
 SUBMISSION_FILE = "submission.py"
 """The name a submission's source is graded under (what its tracebacks show)."""
@@ -40,21 +38,6 @@ STOP_GRACE_S = 5.0
 
 class GraderLost(Exception):
     """The grading process died or outlived its deadline while grading; it is gone."""
-
-
-def plan_for(problem: Problem, mode: Mode) -> Plan:
-    """What to grade for ``mode``: every test to submit; the visible cases only to run
-    (no hidden case, random graph or network: a run is for the student's own look)."""
-    if mode is Mode.RUN:
-        visible = tuple(case for case in problem.cases if not case.hidden)
-        problem = msgspec.structs.replace(problem, cases=visible, properties=None, networks=None)
-    return prepare(problem)
-
-
-def deadline_s(problem: Problem) -> float:
-    """Seconds a grade may take before its process is killed: the problem's budget
-    (after which the judge itself stops its tests) twice over, and time to start."""
-    return 2 * max(problem.budget, problem.time_limit) + 30.0
 
 
 def error_report(submission_id: str, plan: Plan, message: str) -> dict[str, Any]:

@@ -20,10 +20,11 @@ import traceback
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from judge.grading.modes import deadline_s, plan_for
 from judge.grading.plan import Plan
 from judge.results import Report, Status
 from judge.serve.config import ServeConfig
-from judge.serve.grader import Grader, GraderLost, deadline_s, error_report, plan_for
+from judge.serve.grader import Grader, GraderLost, error_report
 from judge.serve.store import Mode, Store, Submission
 from judge.spec.model import Problem
 
