@@ -31,6 +31,10 @@ COMMAND_RETRIES = 4  # about 0.1 + 0.2 + 0.4 + 0.8 s of backoff: a blip, not an 
 RECONNECT_MAX_S = 10.0  # the longest wait between two tries while Redis is down
 
 
+class CredentialsRefused(QueueError):
+    """The Redis wants a password the URL does not give, or refused the one it does."""
+
+
 def require_queue_extra() -> None:
     """Raise ``QueueError`` saying what to install unless rq and redis import."""
     try:
@@ -49,10 +53,7 @@ def redact(url: str) -> str:
 
 def hide(text: str, url: str) -> str:
     """``text`` with the password of ``url`` removed wherever it appears."""
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        password = None
+    password = _password(url)
     text = text.replace(url, redact(url))
     return text.replace(password, "***") if password else text
 
@@ -99,22 +100,33 @@ def ping(client: redis.Redis, url: str) -> None:
     shown = redact(url)
     try:
         client.ping()
-    except redis.AuthenticationError as error:
-        raise QueueError(
-            f"the Redis at {shown} refused the credentials ({hide(str(error), url)}); "
-            "check the password in the --queue URL"
-        ) from None
-    except redis.ResponseError as error:
-        if "NOAUTH" in str(error) or "WRONGPASS" in str(error):
-            raise QueueError(
+    except (redis.AuthenticationError, redis.ResponseError) as error:
+        if not isinstance(error, redis.AuthenticationError) and not _about_auth(error):
+            raise QueueError(f"the Redis at {shown} answered: {hide(str(error), url)}") from None
+        if not _password(url):
+            raise CredentialsRefused(
                 f"the Redis at {shown} needs a password: redis://:PASSWORD@HOST:PORT"
             ) from None
-        raise QueueError(f"the Redis at {shown} answered: {hide(str(error), url)}") from None
-    except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
-        raise QueueError(
-            f"cannot reach the Redis at {shown}: {hide(str(error), url)}; is it running, "
-            "and is the URL (host, port, redis:// or rediss://) right?"
+        raise CredentialsRefused(
+            f"the Redis at {shown} refused the credentials; check the password in the --queue URL"
         ) from None
+    except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+        why = hide(str(error), url).rstrip(".")
+        raise QueueError(
+            f"cannot reach the Redis at {shown}: {why}; is it running, and is the URL "
+            "(host, port, redis:// or rediss://) right?"
+        ) from None
+
+
+def _about_auth(error: Exception) -> bool:
+    return any(word in str(error) for word in ("NOAUTH", "WRONGPASS", "AUTH"))
+
+
+def _password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
 
 
 def wait_for(
@@ -134,9 +146,9 @@ def wait_for(
             if said:
                 say(f"connected to the Redis at {redact(url)}")
             return True
+        except CredentialsRefused:
+            raise  # waiting will not change the password
         except QueueError as error:
-            if "refused the credentials" in str(error) or "needs a password" in str(error):
-                raise
             if not said:
                 say(f"{error}; trying again every {RECONNECT_MAX_S:.0f} s at most")
                 said = True
