@@ -33,7 +33,11 @@ def create_app(config: ServeConfig, clock: Callable[[], float] = time.time) -> S
     catalog = Catalog.with_extra(list(config.problems))
     problems = {problem.id: problem for problem in catalog.problems()}
     store = Store(config.database)
-    queue = _queue(config, store, problems)
+    try:
+        queue = _queue(config, store, problems)
+    except BaseException:  # a Redis URL or password refused: nothing will serve
+        store.close()
+        raise
     context = Context(config, problems, store, queue, RateLimiter(config.per_minute))
     api = Api(context)
 
@@ -65,6 +69,9 @@ def _queue(config: ServeConfig, store: Store, problems: dict[str, Problem]) -> S
     (imported only then: without it, no Redis client needs to be installed)."""
     if config.queue is None:
         return GradingQueue(config, store, problems)
+    from judge.cluster.connect import require_queue_extra
+
+    require_queue_extra()  # else the import below fails on redis with a traceback
     from judge.serve.remote import RemoteQueue
 
     return RemoteQueue(config, store, problems)

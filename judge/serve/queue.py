@@ -72,13 +72,14 @@ class Outcomes:
             for listener in self._listeners:
                 listener(submission_id)
 
-    def give_up(self, submission: Submission, why: str, attempts: int) -> None:
-        """Done with an error report: ``why`` it was not graded, ``attempts`` times."""
+    def give_up(self, submission: Submission, why: str) -> None:
+        """Done with an error report saying ``why`` it could not be graded (and how
+        many times it was tried): the judge gave up on it."""
         if submission.problem not in self._problems:
             self.problem_gone(submission)
             return
         message = (
-            f"not graded: {why}, {attempts} times; the judge gave up on it "
+            f"not graded: {why}; the judge gave up on it "
             "(an instructor can find it in the server's database)"
         )
         self.finish(submission.id, self._error_report(submission, message))
@@ -187,4 +188,4 @@ class GradingQueue:
         self._outcomes.finish(submission.id, report)
 
     def _give_up(self, submission: Submission, why: str) -> None:
-        self._outcomes.give_up(submission, why, submission.attempts)
+        self._outcomes.give_up(submission, f"{why}, {submission.attempts} times")
