@@ -125,7 +125,7 @@ class RemoteQueue:
 
     def _send(self, client: QueueClient) -> None:
         """Enqueue the unfinished rows not watched yet, oldest first."""
-        with self._changed:
+        with self._changed:  # before the store is read: see ``_record``
             watched = set(self._watched)
         unsent = [i for i in self._store.unfinished() if i not in watched]
         for start in range(0, len(unsent), SEND_CHUNK):
@@ -189,22 +189,23 @@ class RemoteQueue:
                 self._record(job_id, result)
 
     def _record(self, submission_id: str, result: Result) -> None:
-        """Store what the job came to; a lost job is the sender's to enqueue again."""
+        """Store what the job came to, then stop watching it (in that order: the sender
+        skips what is watched or done, so it never sends an ended job again); a lost
+        job is the sender's to enqueue again."""
+        submission = self._store.get(submission_id)
+        if submission is not None and submission.state is not State.DONE:
+            if isinstance(result, Crashed):
+                self._outcomes.give_up(submission, result.message)
+            elif isinstance(result, Finished):
+                report = _report_of(result, submission_id)
+                if report is None:
+                    self._outcomes.give_up(submission, "its worker sent a malformed report")
+                else:
+                    self._outcomes.finish(submission_id, report)
         with self._changed:
             self._watched.discard(submission_id)
-        submission = self._store.get(submission_id)
-        if submission is None or submission.state is State.DONE:
-            return
         if isinstance(result, Lost):
             self.wake()
-        elif isinstance(result, Crashed):
-            self._outcomes.give_up(submission, result.message)
-        else:
-            report = _report_of(result, submission_id)
-            if report is None:
-                self._outcomes.give_up(submission, "its worker sent a malformed report")
-            else:
-                self._outcomes.finish(submission_id, report)
 
     # Both.
 
