@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from judge.errors import UsageError
+from judge.results import Report, Status
 from judge.serve.config import ServeConfig
 from judge.serve.grader import GraderLost
 from judge.serve.limits import RateLimiter, is_instructor, retry_after
-from judge.serve.queue import GradingQueue
+from judge.serve.queue import GradingQueue, Outcomes
 from judge.serve.store import Mode, NewSubmission, State, Store, Submission
 from judge.spec.catalog import Catalog
 
@@ -127,4 +128,40 @@ def test_a_submission_that_kills_its_grader_is_retried_then_given_up(
     assert done == [submission_id]
     assert found.report is not None and found.report["status"] == "error"
     assert f"the grading process died, {max_attempts} times" in found.report["message"]
+    store.close()
+
+
+def _error_report(submission_id: str, message: str) -> dict[str, Any]:
+    return Report(submission_id, "basic-autograd", Status.ERROR, 0, 0, 0, (), message).to_dict()
+
+
+def test_a_report_is_stored_once_and_the_listeners_told_once(tmp_path: Path) -> None:
+    # A job's result can arrive twice (a worker's push and the status sweep, or two
+    # workers after an abandoned job): the first report stays, the second changes nothing.
+    store = Store(tmp_path / "db")
+    problem = Catalog.with_extra([]).get("basic-autograd")
+    outcomes = Outcomes(store, {problem.id: problem})
+    told: list[str] = []
+    outcomes.listen(told.append)
+    (submission_id,) = store.add([NewSubmission(problem.id, Mode.RUN, "x = 1\n")], 10) or []
+    outcomes.finish(submission_id, _error_report(submission_id, "first"))
+    outcomes.finish(submission_id, _error_report(submission_id, "second"))
+    found = store.get(submission_id)
+    assert found is not None and found.report is not None
+    assert found.report["message"] == "first"
+    assert told == [submission_id]
+    store.close()
+
+
+def test_prune_deletes_done_submissions_accepted_before_the_cutoff_only(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db")
+    new = NewSubmission("basic-autograd", Mode.RUN, "x = 1\n")
+    done, waiting = store.add([new, new], 10) or []
+    store.finish(done, _error_report(done, "graded"))
+    created = store.get(done)
+    assert created is not None
+    assert store.prune(before=created.created) == 0  # accepted at the cutoff: kept
+    assert store.prune(before=created.created + 1) == 1
+    assert store.get(done) is None
+    assert store.get(waiting) is not None  # not done: kept however old
     store.close()
