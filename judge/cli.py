@@ -899,8 +899,10 @@ def _serve_limit(option: str, name: str, kind: type, help: str) -> Callable[[F],
     "--queue",
     "queue",
     metavar="URL",
+    envvar="JUDGE_QUEUE",
     help="A Redis URL (redis://, rediss://, unix://): enqueue submissions there for "
-    "'judge worker' processes to grade, instead of grading here (see docs/scaling.md).",
+    "'judge worker' processes to grade, instead of grading here (see docs/api.md); "
+    "default $JUDGE_QUEUE, which keeps a password out of the process list.",
 )
 @click.option(
     "--token-file",
@@ -931,6 +933,10 @@ def serve_command(problem_dirs: tuple[Path, ...], token_file: Path | None, **lim
     config = ServeConfig(problems=problem_dirs, token=token_from(token_file), **limits)
     host = f"[{config.host}]" if ":" in config.host else config.host
     click.echo(f"judge serve: http://{host}:{config.port}/ (Ctrl-C to stop)", err=True)
+    if config.queue is not None:
+        from judge.cluster.connect import redact
+
+        click.echo(f"judge serve: graded by the workers of {redact(config.queue)}", err=True)
     serve(config)
 
 

@@ -265,13 +265,17 @@ def test_a_refused_password_is_exit_2_and_never_shown(tmp_path: Path) -> None:
     assert "a-wrong-password-2" not in result.output
 
 
-def test_a_bad_queue_url_is_exit_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize("from_env", [False, True])
+def test_a_bad_queue_url_is_exit_2(tmp_path: Path, from_env: bool) -> None:
     from judge.cli import cli
 
-    database = str(tmp_path / "judge.sqlite3")
-    result = CliRunner().invoke(cli, ["serve", "--queue", "http://x", "--database", database])
+    command = ["serve", "--database", str(tmp_path / "judge.sqlite3")]
+    url = "http://user:secret-word@example.org/"
+    env = {"JUDGE_QUEUE": url} if from_env else {}  # the password out of ps's view
+    result = CliRunner().invoke(cli, command if from_env else [*command, "--queue", url], env=env)
     assert result.exit_code == 2, result.output
     assert "not a Redis URL" in result.output
+    assert "secret-word" not in result.output
 
 
 def test_without_rq_and_redis_serve_works_and_queue_says_what_to_install(
