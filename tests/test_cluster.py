@@ -353,3 +353,39 @@ def test_redact_hides_the_password_everywhere() -> None:
     assert hide(f"cannot connect to {url}: pa55word rejected", url) == (
         "cannot connect to redis://***@host:6379/0: *** rejected"
     )
+
+
+def test_a_job_naming_another_function_is_refused_not_run(tmp_path: Path) -> None:
+    """Whoever can write to Redis can make a job name any importable function (RQ
+    imports it by name); a worker runs only the grade request, and no callback."""
+    from rq import Queue
+    from rq.callbacks import Callback
+    from rq.job import Job
+    from rq.serializers import JSONSerializer
+
+    marker = tmp_path / "ran"
+    with running_redis(tmp_path / "redis") as server:
+        connection = server.client()
+        queue = Queue("judge:batch", connection=connection, serializer=JSONSerializer)  # type: ignore[arg-type]
+        queue.enqueue_call("os.system", args=(f"touch {marker}",), job_id="forged")
+        queue.enqueue_call(
+            "judge.cluster.task.grade_request",
+            args=({},),
+            job_id="forged-callback",
+            on_failure=Callback("os.system"),
+        )
+        worker = start_worker(server.url, tmp_path, "wary", "--burst")
+        try:
+            status = worker.process.wait(timeout=GRADE_DEADLINE)
+        finally:
+            stop_worker(worker)
+        forged = Job.fetch("forged", connection=connection, serializer=JSONSerializer)  # type: ignore[arg-type]
+        failed = forged.get_status(), forged.latest_result()
+        callback = Job.fetch("forged-callback", connection=connection, serializer=JSONSerializer)  # type: ignore[arg-type]
+        callback_status = callback.get_status()
+    assert status == 0, worker.output()
+    assert not marker.exists(), "os.system ran"
+    assert failed[0] == "failed"
+    assert failed[1] is not None and "not a grade request" in (failed[1].exc_string or "")
+    assert callback_status == "failed"  # its bad payload failed it; the callback did not run
+    assert "UntrustedJob" in worker.output() or "not a grade request" in worker.output()

@@ -29,12 +29,12 @@ from judge.cluster.queues import (
     NOTIFY_KEY,
     PRIORITIES,
     RESULT_TTL_S,
+    TASK,
 )
 from judge.cluster.request import GradeRequest, encode, publish_spec
 from judge.grading.modes import deadline_s
 from judge.spec.model import Problem
 
-TASK = "judge.cluster.task.grade_request"  # by name: the workers import it
 SWEEP_S = 3.0  # how often every pending job's status is read, pushes or not
 OUTAGE_MAX_S = 5.0  # the longest wait between two tries while Redis is down
 

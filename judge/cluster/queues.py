@@ -9,6 +9,9 @@ BATCH = "judge:batch"
 PRIORITIES = {"interactive": INTERACTIVE, "batch": BATCH}
 ORDER = (INTERACTIVE, BATCH)  # the order a worker listens in: strict priority
 
+TASK = "judge.cluster.task.grade_request"
+"""The one function a job may name: a worker refuses any other (judge.cluster.worker)."""
+
 ATTEMPTS = 3
 """Times a job is started before it is given up as crashed: its grading process died
 (or its worker vanished) every time."""

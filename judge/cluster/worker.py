@@ -40,6 +40,7 @@ from judge.cluster.queues import (
     NOTIFY_TTL_S,
     ORDER,
     RESULT_TTL_S,
+    TASK,
 )
 from judge.cluster.request import decode
 from judge.sandbox.lockdown.syscalls import die_with_parent
@@ -47,6 +48,42 @@ from judge.sandbox.lockdown.syscalls import die_with_parent
 log = logging.getLogger("judge.worker")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 RESTART_PAUSE_S = 1.0  # between a worker loop that ended on an error and the next
+
+
+class GradeJob(Job):
+    """A job as a worker sees it: only ever a grade request.
+
+    RQ calls the function a job names, and the callbacks it names, by importing them: a
+    job written into Redis by someone else could name ``os.system``.  Here the function
+    is ``task.grade_request`` or the job fails, callbacks and webhooks are never run,
+    and the arguments are JSON: writing to Redis cannot run code on a worker.
+    """
+
+    @property
+    def func(self) -> Callable[..., Any]:
+        """``task.grade_request``; ``UntrustedJob`` for a job naming anything else."""
+        if self.func_name != TASK or self.instance is not None:
+            raise UntrustedJob(f"job {self.id} names {self.func_name!r}, not a grade request")
+        return task.grade_request
+
+    @property
+    def success_callback(self) -> None:
+        return None
+
+    @property
+    def failure_callback(self) -> None:
+        return None
+
+    @property
+    def stopped_callback(self) -> None:
+        return None
+
+    def send_webhooks(self, *args: Any, **kwargs: Any) -> None:
+        """Never: a webhook's address would come from whoever wrote the job."""
+
+
+class UntrustedJob(Exception):
+    """A job on the queue that is not a grade request; it fails without running."""
 
 
 class GradingWorker(Worker):
@@ -136,6 +173,7 @@ def run_worker(
             name=name,
             connection=connection,
             serializer=JSONSerializer,
+            job_class=GradeJob,
             job_monitoring_interval=heartbeat_s,
             maintenance_interval=maintenance_s,
             # An idle worker wakes to look for abandoned jobs this often (RQ's blocking
