@@ -221,19 +221,29 @@ def test_a_job_whose_grading_process_dies_every_time_is_an_error_saying_crashed(
         worker = start_worker(redis_server.url, tmp_path, "w0")
         killed: set[int] = set()
 
+        def horses_grading_it() -> set[int]:
+            return set(worker.horses()) - killed if _started(redis_server, submission_id) else set()
+
         def kill_each_horse() -> dict[str, Any] | None:
             found = record(server, submission_id)
             if found["state"] == "done":
                 return found
-            # Killed once the server shows it running, as it shows one graded here.
-            running = found["state"] == "running"
-            if running and len(killed) < 5 and _started(redis_server, submission_id):
-                for horse in set(worker.horses()) - killed:
-                    os.kill(horse, signal.SIGKILL)  # the work horse grading it
+            if len(killed) < 5:  # bounded, whatever happens
+                for horse in horses_grading_it():
+                    os.kill(horse, signal.SIGKILL)
                     killed.add(horse)
             return None
 
         try:
+            # The first horse is held (stopped) until the server shows the job running.
+            first = wait_for(horses_grading_it, GRADE_DEADLINE, "the job started")
+            for horse in first:  # type: ignore[union-attr]
+                os.kill(horse, signal.SIGSTOP)
+            wait_for(
+                lambda: record(server, submission_id)["state"] == "running",
+                60,
+                "the server showing the job running",
+            )
             done = wait_for(kill_each_horse, GRADE_DEADLINE, "the job given up")
         finally:
             stop_worker(worker)
