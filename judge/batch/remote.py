@@ -9,13 +9,18 @@ cancels the jobs still queued; those running finish, for the next run to gather.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
+
+import redis
 
 from judge.batch.outcome import JudgeFailed, Outcome
 from judge.batch.pool import Job
 from judge.cluster.client import Crashed, Finished, Lost, QueueClient, job_timeout_s
+from judge.cluster.connect import hide, redact
 from judge.cluster.queues import ATTEMPTS, job_id
 from judge.cluster.request import outcome_of, request_for
+from judge.errors import QueueError
 from judge.grading.grade import Options
 from judge.grading.plan import Plan
 
@@ -42,7 +47,13 @@ def grade_on_queue(
     """
     if not work:
         return
-    client.publish(plan.problem)
+    try:
+        client.publish(plan.problem)
+    except redis.RedisError as error:
+        raise QueueError(
+            f"cannot store the spec on the Redis at {redact(client.url)}: "
+            f"{hide(str(error), client.url)}"
+        ) from None
     jobs: dict[str, Job] = {}
     for job in work:
         if job.key is None or job.content is None:  # never: work is read and keyed
@@ -73,7 +84,13 @@ def grade_on_queue(
         )
 
     try:
-        enqueue(list(jobs), fresh)
+        try:
+            enqueue(list(jobs), fresh)
+        except redis.RedisError as error:
+            raise QueueError(
+                f"cannot enqueue on the Redis at {redact(client.url)}: "
+                f"{hide(str(error), client.url)}; run the command again once it answers"
+            ) from None
         while pending:
             again: list[str] = []
             for name, result in client.results(sorted(pending)):
@@ -87,7 +104,8 @@ def grade_on_queue(
             if again:
                 enqueue(again, fresh=False)
     except BaseException:
-        client.cancel(sorted(pending))
+        with contextlib.suppress(redis.RedisError):  # a Redis gone keeps them: a rerun finds them
+            client.cancel(sorted(pending))
         raise
 
 
