@@ -20,6 +20,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Collection, Iterator
 from typing import Any
 
@@ -111,17 +112,20 @@ class RemoteQueue:
     # The sender.
 
     def _send_loop(self) -> None:
-        delay = OUTAGE_MIN_S
-        while self._pause(RESEND_S, wake=True):
+        wait_s, delay = 0.0, OUTAGE_MIN_S
+        while self._pause(wait_s, wake=True):
             try:
                 self._send(self._connected())
             except _DOWN as error:
                 self._went_down(error)
-                self._pause(delay)
-                delay = min(delay * 2, OUTAGE_MAX_S)
+                wait_s, delay = delay, min(delay * 2, OUTAGE_MAX_S)
+                continue
+            except Exception:  # a fault of the server's own: said, and tried again
+                traceback.print_exc()
+                wait_s = OUTAGE_MAX_S
                 continue
             self._came_back()
-            delay = OUTAGE_MIN_S
+            wait_s, delay = RESEND_S, OUTAGE_MIN_S
 
     def _send(self, client: QueueClient) -> None:
         """Enqueue the unfinished rows not watched yet, oldest first."""
@@ -161,32 +165,33 @@ class RemoteQueue:
     def _gather_loop(self) -> None:
         delay = OUTAGE_MIN_S
         next_sweep = 0.0  # first, a look at every job: what ended while we were away
-        while True:
+        while not self._stopping:
             with self._changed:
                 watched = set(self._watched)
-            if not watched:
-                if not self._pause(POLL_S):
-                    return
+            if not watched:  # the sender's notify ends the wait when it sends
+                self._pause(POLL_S)
                 continue
-            if self._stopping:
-                return
             everything = time.monotonic() >= next_sweep
             try:
                 ended, started = _look(self._connected(), watched, everything)
+                for job_id in started:  # shown as running, as a grade here would be
+                    self._store.mark_running(job_id)
+                for job_id, result in ended:
+                    self._record(job_id, result)
             except _DOWN as error:
                 self._went_down(error)
                 self._pause(delay)
                 delay = min(delay * 2, OUTAGE_MAX_S)
                 next_sweep = 0.0  # pushes made meanwhile may be lost: look at everything
                 continue
+            except Exception:  # a fault of the server's own: said, and tried again
+                traceback.print_exc()
+                self._pause(OUTAGE_MAX_S)
+                continue
             self._came_back()
             delay = OUTAGE_MIN_S
             if everything:
                 next_sweep = time.monotonic() + SWEEP_S
-            for job_id in started:  # shown as running, as a grade here would be
-                self._store.mark_running(job_id)
-            for job_id, result in ended:
-                self._record(job_id, result)
 
     def _record(self, submission_id: str, result: Result) -> None:
         """Store what the job came to, then stop watching it (in that order: the sender
