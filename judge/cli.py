@@ -506,16 +506,18 @@ def grade_command(
     submissions = collect(list(paths), filename)
     _check_writable(output)
     cache = _results_cache(no_cache)
-    with _progress_bar(len(submissions)) as progress:
+    remote = _queue_grader(queue_url) if queue_url is not None else None
+    closing = contextlib.closing(remote) if remote else contextlib.nullcontext()
+    with closing, _progress_bar(len(submissions)) as progress:
         result = grade_batch(
             submissions,
             grading.plan(problem),
             grading.options(),
             jobs=jobs,
-            queue=queue_url,
             cache=cache,
             reuse=not regrade,
             on_done=progress,
+            remote=remote,
         )
     book = result.gradebook
     for note in result.notes:
@@ -558,6 +560,17 @@ def grade_command(
         )
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_PASSED if book.all_passed else EXIT_NOT_PASSED)
+
+
+def _queue_grader(url: str) -> Any:
+    """The grader of the job queue at ``url``, connected (``QueueError``, exit 2, if the
+    queue extra is missing or the Redis cannot be used)."""
+    from judge.cluster.connect import require_queue_extra
+
+    require_queue_extra()  # before importing what imports rq
+    from judge.cluster.remote import QueueGrader
+
+    return QueueGrader(url)
 
 
 def _roster_notes(roster: Any, names: tuple[str, ...]) -> None:

@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("report", "deploy"),
     ("batch",),
     ("similarity", "ci"),
+    ("cluster",),  # the job queue: over batch's grading, under serve and cli
     ("api", "serve"),  # serve: the site and submissions API over grading and batch
     ("cli",),
     ("__main__", "judge"),

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from judge.batch.cache import ResultCache, result_key
 from judge.batch.discover import Submission
@@ -29,7 +29,7 @@ from judge.batch.outcome import (
     Outcome,
     Unreadable,
 )
-from judge.batch.pool import Job, grade_in_pool
+from judge.batch.pool import Deliver, Job, grade_in_pool
 from judge.errors import JudgeError, SubmissionError
 from judge.grading.grade import Options, grade
 from judge.grading.plan import Plan
@@ -40,12 +40,19 @@ from judge.results import Report, Status, TestResult, Verdict
 from judge.runner import warm
 from judge.submission import read
 
-if TYPE_CHECKING:
-    from judge.cluster.client import QueueClient
-
 OnDone = Callable[[Entry, bool], None]
 """Called in the calling thread as each submission is done: the entry, and whether it
 came from the cache."""
+
+
+class Remote(Protocol):
+    """Grades a batch's work elsewhere than in this machine's processes (a job queue's
+    workers: ``judge.cluster.remote.QueueGrader``), each outcome delivered in the
+    calling thread as it comes; ``fresh`` grades again what it may hold finished."""
+
+    def grade(
+        self, work: Sequence[Job], plan: Plan, options: Options, deliver: Deliver, *, fresh: bool
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -215,44 +222,35 @@ def grade_batch(
     cache: ResultCache | None = None,
     reuse: bool = True,
     on_done: OnDone | None = None,
-    queue: str | None = None,
+    remote: Remote | None = None,
 ) -> BatchResult:
     """Grade every submission with ``plan``; results come from and go to ``cache``.
 
-    ``jobs`` processes grade at once (default: every core), or, given ``queue`` (a
-    Redis URL), the workers of that job queue do (``judge.batch.remote``).
+    ``jobs`` processes grade at once (default: every core), or ``remote`` grades them
+    elsewhere (the workers of a job queue: ``judge.cluster.remote.QueueGrader``).
     ``reuse=False`` regrades what the cache holds and replaces it.  Ctrl-C (or SIGTERM)
     stops the batch within seconds: the workers are killed (on a queue: the jobs still
     queued are cancelled), what finished is kept, and the result says ``interrupted``;
     later signals are ignored from then on (see ``judge.interrupt``).  Raises
     ``JudgeError`` only for a fault that would hit every submission alike (a sandbox
-    level this machine cannot provide, for example), ``QueueError`` for a queue that
-    cannot be used.
+    level this machine cannot provide, for example, or a queue that fails).
     """
     options = options or Options()
     started = time.monotonic()
     collector: Collector | None = None
     interrupted = False
-    client = _queue_client(queue) if queue is not None else None
     with interruptible():
         try:
             batch = plan_batch(submissions, plan, options, cache, reuse)
             collector = Collector(plan, batch.twins, cache, on_done)
             for job, known in batch.known:
                 collector.settle(job, known)
-            if client is not None:
-                from judge.batch.remote import grade_on_queue
-
-                grade_on_queue(
-                    batch.work, plan, options, client, collector.deliver, fresh=not reuse
-                )
+            if remote is not None:
+                remote.grade(batch.work, plan, options, collector.deliver, fresh=not reuse)
             else:
                 _grade_here(batch.work, plan, options, jobs, collector)
         except KeyboardInterrupt:
             interrupted = True
-        finally:
-            if client is not None:
-                client.close()
     if collector is None:  # interrupted while reading the submissions: nothing finished
         collector = Collector(plan, {}, cache, on_done)
     return BatchResult(
@@ -285,17 +283,6 @@ def _grade_here(
     finally:
         warm.use(False)
         warm.discard()
-
-
-def _queue_client(url: str) -> QueueClient:
-    """A client of the job queue at ``url``; ``QueueError`` if it cannot be used (the
-    queue extra not installed, Redis unreachable, a refused password)."""
-    from judge.cluster.connect import require_queue_extra
-
-    require_queue_extra()  # before importing the client, which imports rq
-    from judge.cluster.client import QueueClient
-
-    return QueueClient(url)
 
 
 def _look_up(

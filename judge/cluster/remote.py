@@ -1,6 +1,7 @@
 """Grade a batch's work on the job queue (``judge grade --queue URL``) instead of a
 local pool: each submission a job on the batch queue, its id the submission's cache key,
 the outcomes delivered as the workers finish them, the same as a pool's.
+``QueueGrader`` is what ``judge.batch.run.grade_batch`` is given as its ``remote``.
 
 The cache key as job id makes a rerun cheap: a job a first run left finished in Redis
 is gathered, not graded again, and one still queued or running is waited for.  Ctrl-C
@@ -10,12 +11,12 @@ cancels the jobs still queued; those running finish, for the next run to gather.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import redis
 
 from judge.batch.outcome import JudgeFailed, Outcome
-from judge.batch.pool import Job
+from judge.batch.pool import Deliver, Job
 from judge.cluster.client import Crashed, Finished, Lost, QueueClient, job_timeout_s
 from judge.cluster.connect import hide, redact
 from judge.cluster.queues import ATTEMPTS, job_id
@@ -25,7 +26,30 @@ from judge.grading.grade import Options
 from judge.grading.plan import Plan
 
 PRIORITY = "batch"  # behind the problem site's runs and submissions
-Deliver = Callable[[Job, Outcome], None]
+
+
+class QueueGrader:
+    """The batch grader of the queue at ``url``: connects at once, so that a bad URL or
+    a Redis that is down is an error before anything is read (``QueueError``)."""
+
+    def __init__(self, url: str):
+        self.client = QueueClient(url)
+
+    def grade(
+        self,
+        work: Sequence[Job],
+        plan: Plan,
+        options: Options,
+        deliver: Deliver,
+        *,
+        fresh: bool = False,
+    ) -> None:
+        """``grade_on_queue`` on this queue."""
+        grade_on_queue(work, plan, options, self.client, deliver, fresh=fresh)
+
+    def close(self) -> None:
+        """Drop the connection (the jobs stay: a rerun gathers them)."""
+        self.client.close()
 
 
 def grade_on_queue(
