@@ -9,6 +9,7 @@ retried, only when its horse dies or Redis fails it.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +58,8 @@ def plan_of(connection: redis.Redis, request: GradeRequest) -> Plan:
     key = plan_key(request)
     if key not in _plans:
         problem = compiled.load(_spec_file(connection, request.spec))
+        if problem.digest != request.spec:  # another worker rewrote the file meanwhile
+            raise LookupError(f"the problem's spec {request.spec[:12]} changed as it was read")
         _plans[key] = plan_for(problem, request.mode, request.seed, request.examples)
     return _plans[key]
 
@@ -70,7 +73,10 @@ def _spec_file(connection: redis.Redis, digest: str) -> Path:
         folder = Path(tempfile.mkdtemp(prefix="judge-specs-"))
     path = folder / f"{digest}.yaml"
     if not path.is_file() or path.read_bytes() != content:
-        path.write_bytes(content)
+        # Whole or not at all: the workers of one machine share the folder.
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as part:
+            part.write(content)
+        os.replace(part.name, path)
     return path
 
 
