@@ -389,3 +389,16 @@ def test_a_job_naming_another_function_is_refused_not_run(tmp_path: Path) -> Non
     assert failed[1] is not None and "not a grade request" in (failed[1].exc_string or "")
     assert callback_status == "failed"  # its bad payload failed it; the callback did not run
     assert "UntrustedJob" in worker.output() or "not a grade request" in worker.output()
+
+
+def test_a_second_worker_of_the_same_name_is_exit_2(tmp_path: Path) -> None:
+    with (
+        running_redis(tmp_path / "redis") as server,
+        running_workers(server.url, tmp_path, 1) as workers,
+    ):
+        wait_for(lambda: "Listening on" in workers[0].output(), 60, "the first worker")
+        twin = judge(tmp_path, "worker", "--queue", server.url, "--name", "w0", timeout=60)
+        first_alive = workers[0].process.poll() is None
+    assert twin.returncode == 2, twin.stderr
+    assert "a worker named 'w0' is already at work" in twin.stderr
+    assert first_alive

@@ -43,6 +43,7 @@ from judge.cluster.queues import (
     TASK,
 )
 from judge.cluster.request import decode
+from judge.errors import QueueError
 from judge.sandbox.lockdown.syscalls import die_with_parent
 
 log = logging.getLogger("judge.worker")
@@ -183,14 +184,29 @@ def run_worker(
             log_job_description=False,  # a description would show the submission
         )
         try:
-            connection.delete(worker.key)  # this name's last life, if Redis kept it
+            _forget_past_life(connection, worker)
             worker.work(burst=burst, logging_level="INFO")
         except (redis.ConnectionError, redis.TimeoutError) as error:
             say(f"lost the Redis: {hide(str(error), url)}")
+        except ValueError as error:  # RQ: "There exists an active worker named ..."
+            if "active worker" not in str(error):
+                raise
+            raise QueueError(
+                f"a worker named {name!r} is already at work on this queue; give this one "
+                "another --name"
+            ) from None
         if worker.stop_asked or burst or stopping.is_set():
             return 0
         say("the worker stopped on an error; it starts again once Redis answers")
         stopping.pause(RESTART_PAUSE_S)
+
+
+def _forget_past_life(connection: redis.Redis, worker: GradingWorker) -> None:
+    """Drop this worker's own registration left from before Redis went away (same
+    name, host and process), which RQ would take for another worker of the name."""
+    left = connection.hmget(worker.key, ["hostname", "pid"])
+    if left == [str(worker.hostname).encode(), str(worker.pid).encode()]:
+        connection.delete(worker.key)
 
 
 class _StopFlag:
