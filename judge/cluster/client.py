@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +70,17 @@ class Lost:
 
 
 Result = Finished | Crashed | Lost
+
+
+@dataclass(frozen=True)
+class Look:
+    """What one look at a set of jobs found: those that ended, with what they came to,
+    and those a worker has started."""
+
+    ended: tuple[tuple[str, Result], ...]
+    started: tuple[str, ...]
+
+
 _ENDED = {JobStatus.FINISHED.value, JobStatus.FAILED.value, JobStatus.STOPPED.value}
 _ENDED |= {JobStatus.CANCELED.value}
 
@@ -103,9 +114,11 @@ class QueueClient:
         ids: Sequence[str],
         timeout_s: float,
         fresh: bool = False,
+        attempts: int = ATTEMPTS,
     ) -> list[str]:
         """Enqueue each request under its id on the ``priority`` queue (``interactive``
-        or ``batch``) with a job timeout of ``timeout_s``; return the ids enqueued now.
+        or ``batch``) with a job timeout of ``timeout_s``, to be started ``attempts``
+        times at most before it is given up as crashed; return the ids enqueued now.
 
         A job already there is left as it is, unless it ended without a report (failed
         or cancelled) or ``fresh`` asks to grade again what finished: so enqueueing
@@ -130,9 +143,9 @@ class QueueClient:
                     timeout=int(timeout_s),
                     result_ttl=RESULT_TTL_S,
                     failure_ttl=RESULT_TTL_S,
-                    retry=Retry(max=ATTEMPTS - 1),
+                    retry=Retry(max=attempts - 1) if attempts > 1 else None,
                     description=f"grade {request.mode} {job_id}",
-                    meta={"notify": self.notify_key, "attempts": ATTEMPTS},
+                    meta={"notify": self.notify_key, "attempts": attempts},
                     pipeline=pipe,
                 )
                 enqueued.append(job_id)
@@ -149,21 +162,39 @@ class QueueClient:
         next_sweep = 0.0
         delay = 0.5
         while pending:
+            everything = time.monotonic() >= next_sweep
             try:
-                woken = self._woken(poll_s) & pending
-                if time.monotonic() >= next_sweep:
-                    woken = set(pending)
-                    next_sweep = time.monotonic() + SWEEP_S
-                for job_id, status in self._statuses(sorted(woken)).items():
-                    result = self._result(job_id, status)
-                    if result is not None:
-                        pending.discard(job_id)
-                        yield job_id, result
-                delay = 0.5
+                found = self.look(pending, wait_s=poll_s, everything=everything)
             except (redis.ConnectionError, redis.TimeoutError):
                 time.sleep(delay)  # the Redis is restarting, or the network is down
                 delay = min(delay * 2, OUTAGE_MAX_S)
                 next_sweep = 0.0  # pushes made meanwhile may be lost: look at everything
+                continue
+            delay = 0.5
+            if everything:
+                next_sweep = time.monotonic() + SWEEP_S
+            for job_id, result in found.ended:
+                pending.discard(job_id)
+                yield job_id, result
+
+    def look(self, ids: Collection[str], *, wait_s: float, everything: bool) -> Look:
+        """One look at the jobs of ``ids``: those pushed on the wake-up list within
+        ``wait_s`` (every one of ``ids`` when ``everything``), sorted into ended and
+        started.  For a caller whose set of jobs grows as it waits (the problem site);
+        ``results`` is built on it.  Raises ``redis.ConnectionError`` or
+        ``redis.TimeoutError`` while Redis is down: the caller backs off and looks at
+        everything once it answers, since pushes made meanwhile may be lost."""
+        pushed = self._woken(wait_s)  # drained either way, so the list cannot grow
+        looked = sorted(ids) if everything else sorted(pushed & set(ids))
+        ended: list[tuple[str, Result]] = []
+        started: list[str] = []
+        for job_id, status in self._statuses(looked).items():
+            result = self._result(job_id, status)
+            if result is not None:
+                ended.append((job_id, result))
+            elif status == JobStatus.STARTED.value:
+                started.append(job_id)
+        return Look(tuple(ended), tuple(started))
 
     def cancel(self, ids: Iterable[str]) -> int:
         """Remove the jobs of ``ids`` still waiting in a queue; those started run to

@@ -21,11 +21,10 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import redis
-from rq.job import JobStatus
 
 from judge.cluster.client import Crashed, Finished, Lost, QueueClient, Result, job_timeout_s
 from judge.cluster.connect import connect, ping, redact
@@ -155,7 +154,13 @@ class RemoteQueue:
         ]
         ids = [s.id for s in group]
         timeout = job_timeout_s(problem, requests[0])  # the same options for every one
-        client.enqueue(requests, priority=PRIORITY, ids=ids, timeout_s=timeout)
+        client.enqueue(
+            requests,
+            priority=PRIORITY,
+            ids=ids,
+            timeout_s=timeout,
+            attempts=self._config.max_attempts,
+        )
         with self._changed:
             self._watched.update(ids)
             self._changed.notify_all()  # the gatherer may be idle, with nothing to watch
@@ -173,10 +178,10 @@ class RemoteQueue:
                 continue
             everything = time.monotonic() >= next_sweep
             try:
-                ended, started = _look(self._connected(), watched, everything)
-                for job_id in started:  # shown as running, as a grade here would be
+                found = self._connected().look(watched, wait_s=POLL_S, everything=everything)
+                for job_id in found.started:  # shown as running, as a grade here would be
                     self._store.mark_running(job_id)
-                for job_id, result in ended:
+                for job_id, result in found.ended:
                     self._record(job_id, result)
             except _DOWN as error:
                 self._went_down(error)
@@ -251,28 +256,6 @@ class RemoteQueue:
 
 SWEEP_S = 3.0
 """How often the gatherer reads every watched job's status, pushes or not."""
-STARTED = JobStatus.STARTED.value
-
-
-def _look(
-    client: QueueClient, ids: Collection[str], everything: bool
-) -> tuple[list[tuple[str, Result]], list[str]]:
-    """One look at the jobs of ``ids`` pushed on the wake-up list within ``POLL_S`` (at
-    all of them when ``everything``): those that ended, with what they came to, and
-    those a worker has started.
-
-    Uses the client's one-round steps (its ``results`` waits for a fixed set to end; a
-    server's set grows with each request: see /work/notes/Q2_to_Q1.md)."""
-    pushed = client._woken(POLL_S)  # drained either way, so the list cannot grow
-    looked = sorted(ids) if everything else sorted(pushed & set(ids))
-    ended, started = [], []
-    for job_id, status in client._statuses(looked).items():
-        result = client._result(job_id, status)
-        if result is not None:
-            ended.append((job_id, result))
-        elif status == STARTED:
-            started.append(job_id)
-    return ended, started
 
 
 def _report_of(result: Finished, submission_id: str) -> dict[str, Any] | None:
