@@ -11,27 +11,23 @@ its own.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from judge.compare import compare
 from judge.program.stress_checks import CHECKS, AdviceOn, Timing
-from judge.properties.explain import Explanation, explain
-from judge.properties.localise import (
-    BACKWARD,
-    Diagnosis,
-    chance_lines,
-)
-from judge.properties.mistakes import BY_ID
 from judge.properties.prepare import PreparedProperties
 from judge.properties.runners import Runner
 from judge.properties.shrink import Attempt
 from judge.properties.snippet import render
 from judge.properties.stages import NO_EXPECT, Context, CorpusRun, flaky, run_corpus
 from judge.properties.stress import TIMES_REFERENCE, StressGraph, reference_seconds
-from judge.results import Counterexample, TestResult, Verdict
+from judge.results import Counterexample, Diagnosis, TestResult, Verdict
 from judge.runner.outcome import Kind, Missing, Outcome, Raised, TimedOut
 from judge.spec.model import Problem
 from judge.verdicts import describe_exception, judge_outcome
+
+if TYPE_CHECKING:
+    from judge.properties.explain import Explanation
 
 RANDOM_TEST = "random graphs"
 SHOWN = 6  # mismatches shown in a counterexample
@@ -97,8 +93,19 @@ def _random(prepared: PreparedProperties, context: Context) -> tuple[TestResult,
     points = prepared.properties.points
     if not run.failures:
         return _result(RANDOM_TEST, "property", Verdict.PASSED, points, graphs=run.ran), None
+    return _failed(run, prepared, context)
+
+
+def _failed(
+    run: CorpusRun, prepared: PreparedProperties, context: Context
+) -> tuple[TestResult, Diagnosis | None]:
+    """The random-graph test that failed, explained, and its diagnosis."""
+    # Imported here: explaining (shrink, locate, recognise, the mistakes' library) is a
+    # failure's work, and a passing run, the common case, would pay ~5 ms to import it.
+    from judge.properties.explain import explain
+
     explanation = explain(run, prepared, context)
-    result = _explained(explanation, run, prepared.seed, points, context)
+    result = _explained(explanation, run, prepared.seed, prepared.properties.points, context)
     return result, explanation.diagnosis
 
 
@@ -144,6 +151,10 @@ def _unsteady(
     own: ``diagnosis`` is the random graphs').  A mistake that gives the same numbers
     in every order (a wrong slope) explains nothing here.  Flaky only when nothing
     explains it, and then the lines that depend on chance are named."""
+    # Imported here, as ``explain`` is in ``_failed``: a failure's work only.
+    from judge.properties.localise import BACKWARD, chance_lines
+    from judge.properties.mistakes import BY_ID
+
     mistake = BY_ID.get(diagnosis.mistake) if diagnosis and diagnosis.mistake else None
     if mistake is not None and mistake.order_dependent:
         cause = mistake.title

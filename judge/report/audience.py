@@ -18,9 +18,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from enum import Enum
+from typing import TYPE_CHECKING
 
-from judge.report.gradebook import Entry, Gradebook
 from judge.results import Report, TestResult, Verdict
+
+if TYPE_CHECKING:  # a type only: a single report's run need not import the gradebook's
+    from judge.report.gradebook import Gradebook
 
 
 class Audience(str, Enum):
@@ -92,5 +95,5 @@ def for_audience(report: Report, audience: Audience | str) -> Report:
 def gradebook_for_audience(book: Gradebook, audience: Audience | str) -> Gradebook:
     """``book`` with every report as ``audience`` may see it (see ``for_audience``)."""
     audience = Audience(audience)
-    entries = tuple(Entry(e.name, for_audience(e.report, audience)) for e in book.entries)
+    entries = tuple(replace(e, report=for_audience(e.report, audience)) for e in book.entries)
     return replace(book, entries=entries, audience=audience.value)

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from judge.errors import UsageError
 from judge.report.audience import Audience, for_audience, gradebook_for_audience
 from judge.report.cause import with_cause
-from judge.report.gradebook import Gradebook
 from judge.results import Report
+
+if TYPE_CHECKING:  # a type only: a single report's run need not import the gradebook's
+    from judge.report.gradebook import Gradebook
 
 REPORT_FORMATS = {
     "text": "judge.report.text",
