@@ -1,33 +1,59 @@
-"""Grade one hand-written case of a problem."""
+"""Grade a problem's hand-written cases."""
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
 from judge.compare import Mismatch, compare, compare_readings
 from judge.grading.network_diagnosis import diagnose_network
 from judge.grading.plan import PreparedCase
 from judge.grading.session import Session
+from judge.program.model import Program
 from judge.program.network import NetworkProgram
 from judge.results import Counterexample, TestResult, Verdict
-from judge.runner.outcome import Kind
+from judge.runner.outcome import Kind, Outcome
 from judge.spec.model import Case, Problem
 from judge.verdicts import judge_outcome
 
 SHOWN_MISMATCHES = 6
 
 
-def grade_case(
-    prepared: PreparedCase, problem: Problem, session: Session, timeout: float
+def grade_cases(
+    cases: Sequence[PreparedCase], problem: Problem, session: Session, timeout: float
+) -> list[TestResult]:
+    """Run the cases' programs in the worker and compare every named node of each.
+
+    The programs go pipelined (``Session.run_many``: a few writes rather than a round
+    trip a case), each with its own time limit: a case that hangs or crashes gets its
+    own verdict and the cases after it still run, on a fresh worker.  Only programs are
+    sent, never the expected values.  Every answer is in before any is judged, so that
+    judging one (a failing network's diagnosis runs models in this process) never eats
+    into the time of the case the worker is running meanwhile.
+    """
+    outcomes = list(session.run_many([_wire(prepared) for prepared in cases], timeout))
+    return [
+        judge_case(prepared, problem, outcome, timeout)
+        for prepared, outcome in zip(cases, outcomes, strict=True)
+    ]
+
+
+def _wire(prepared: PreparedCase) -> Program | dict[str, Any]:
+    """What the worker is sent for a case: its program (for a network, with the
+    readings the judge keeps)."""
+    program, reference = prepared.case.program, prepared.reference
+    if isinstance(program, NetworkProgram):
+        return program.to_wire([*reference.data, *reference.grad])
+    return program
+
+
+def judge_case(
+    prepared: PreparedCase, problem: Problem, outcome: Outcome, timeout: float
 ) -> TestResult:
-    """Run the case's program in the worker and compare every named node."""
+    """A case's result from the worker's ``outcome`` on its program."""
     case = prepared.case
     reference = prepared.reference
-    if isinstance(case.program, NetworkProgram):  # the readings the judge keeps
-        outcome = session.run(case.program.to_wire([*reference.data, *reference.grad]), timeout)
-    else:
-        outcome = session.run(case.program, timeout)
 
     def result(status: Verdict, message: str, **fields: Any) -> TestResult:
         score = case.points if status is Verdict.PASSED else 0.0

@@ -7,15 +7,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from judge.grading.cases import grade_case
+from judge.grading.cases import grade_cases
 from judge.grading.places import place_lines
 from judge.grading.plan import Plan
 from judge.grading.random_networks import check_random_networks, not_run_networks
-from judge.grading.session import Session
+from judge.grading.session import Session, sandbox_for
 from judge.properties.check import not_run, run_properties
 from judge.results import Report, Status, TestResult, Verdict, summarize
 from judge.runner.outcome import LoadError, LoadErrorKind
-from judge.sandbox import plan as sandbox_plan
 from judge.spec.model import Problem
 from judge.submission import Source, folder, read, source_of
 from judge.verdicts import (
@@ -58,7 +57,7 @@ def grade(
     source = source_of(path, content)
     started = time.monotonic()
     timeout = options.timeout or problem.time_limit
-    sandbox = sandbox_plan(options.sandbox, problem.imports, problem.forbid_imports)
+    sandbox = sandbox_for(problem, options.sandbox)
     budget = options.budget or max(problem.budget, timeout)
     deadline = started + budget
     worker_file, config = _for_worker(source, content, problem.entry)
@@ -119,14 +118,16 @@ def _run_hidden_last(
     problem, cases = plan.problem, plan.cases
     shown = [i for i, prepared in enumerate(cases) if not prepared.case.hidden]
     hidden = [i for i, prepared in enumerate(cases) if prepared.case.hidden]
-    graded = {i: grade_case(cases[i], problem, session, timeout) for i in shown}
+    results = grade_cases([cases[i] for i in shown], problem, session, timeout)
+    graded = dict(zip(shown, results, strict=True))
     checks: list[TestResult] = []
     if plan.properties is not None:  # random graphs and stress checks
         methods = session.load.methods if session.load is not None else {}
         checks = list(run_properties(plan.properties, problem, session, timeout, methods, source))
     if problem.networks is not None:  # random networks (issue 13)
         checks.append(check_random_networks(problem, session, timeout))
-    graded.update({i: grade_case(cases[i], problem, session, timeout) for i in hidden})
+    results = grade_cases([cases[i] for i in hidden], problem, session, timeout)
+    graded.update(zip(hidden, results, strict=True))
     results = [graded[i] for i in range(len(cases))] + checks
     return results, hidden[-1] if hidden else len(results) - 1
 

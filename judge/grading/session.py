@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from judge.program.model import Program
 from judge.runner import cputime, warm
 from judge.runner.outcome import Died, Kind, LoadResult, Outcome, TimedOut
 from judge.runner.process import WorkerProcess
 from judge.sandbox import Sandbox
+from judge.sandbox import plan as sandbox_plan
+
+if TYPE_CHECKING:
+    from judge.spec.model import Problem
 
 # Limits the harness applies to itself before the submission loads (see harness.lockdown).
 DEFAULT_LIMITS = {
@@ -51,6 +56,31 @@ def _kernel_cpu(outcome: Outcome, before: float | None, after: float | None) -> 
 # must not fail to load for it.  A submission that hangs as it loads costs this much at
 # most, and the budget bounds the rest.
 START_FLOOR_S = 2.0
+
+
+def sandbox_for(problem: Problem, level: str) -> Sandbox:
+    """The sandbox a submission of ``problem`` is graded in at ``level`` (auto, strict
+    or basic), with the problem's imports allowed and forbidden; ``UsageError`` for an
+    unknown level."""
+    return sandbox_plan(level, problem.imports, problem.forbid_imports)
+
+
+@contextlib.contextmanager
+def worker_booting(problem: Problem, level: str) -> Iterator[None]:
+    """Start the worker of the next submission of ``problem`` now (``warm.prestart``),
+    and kill it at the end of the block if no session took it (an error, Ctrl-C).
+
+    For a process that grades one submission (``judge run``): the worker's start
+    (bubblewrap, an interpreter, the harness: ~40 ms) then overlaps the rest of the
+    judge's own start (its imports, the plan) instead of following it.  Isolation is
+    the warm workers' (``judge.runner.warm``): nothing of the submission exists for
+    the worker, and no sandbox layer is applied, before a session takes it.
+    """
+    warm.prestart(sandbox_for(problem, level))
+    try:
+        yield
+    finally:
+        warm.discard()
 
 
 def after_timeout_limit(nodes: int) -> float:

@@ -15,9 +15,15 @@ applied by the harness after it reads its configuration, as before; nothing is f
 from a process another student's code ever ran in.  A spare that does not match the
 session's sandbox is killed, not reused.
 
+A process that grades one submission (``judge run``) has no submission before it to
+overlap with, but it has its own start: ``prestart`` starts its one worker as soon as
+the sandbox is known, and the worker boots while the judge imports the rest of itself
+and prepares the plan.  The session takes it as it would take a spare, and starts no
+spare after it.
+
 ``JUDGE_WARM_WORKERS`` overrides the default: ``1`` warm in every session (the test
-suite runs the hostile corpus this way too), ``0`` never; unset, warm where ``use``
-turned it on (batches).
+suite runs the hostile corpus this way too), ``0`` never (no ``prestart`` either);
+unset, warm where ``use`` turned it on (batches).
 """
 
 from __future__ import annotations
@@ -48,23 +54,40 @@ def enabled() -> bool:
     return switch == "1" if switch in ("0", "1") else _default
 
 
+def prestart(sandbox: Sandbox) -> None:
+    """Start the worker the next session of this process will take, now, even where
+    warm workers are off (unless ``JUDGE_WARM_WORKERS`` is ``0``): for a process that
+    grades one submission, so that its worker boots while it prepares.  Kill it with
+    ``discard`` if no session takes it."""
+    global _spare
+    if os.environ.get(SWITCH) == "0":
+        return
+    discard()
+    _spare = _prestarted(sandbox)
+
+
 def worker(
     submission: Path, config: dict[str, Any], sandbox: Sandbox | None, content: bytes | None
 ) -> WorkerProcess:
-    """A worker for one submission, not yet started: the spare if warm workers are in
-    use and it was made for this ``sandbox`` (a new spare then starts in its place),
-    else a cold one.  ``start`` it as any ``WorkerProcess``."""
+    """A worker for one submission, not yet started: the spare if there is one made for
+    this ``sandbox`` (when warm workers are in use a new spare then starts in its
+    place), else a cold one (prestarted all the same when warm workers are in use).
+    ``start`` it as any ``WorkerProcess``."""
     global _spare
-    if sandbox is None or not enabled():
+    if sandbox is None:
         return WorkerProcess(submission, config, sandbox, content)
     taken, _spare = _spare, None
     if taken is not None and (taken.sandbox != sandbox or not taken.alive):
         taken.kill()
         taken = None
-    if taken is None:  # the first, or the sandbox changed: prestarted all the same
-        taken = _prestarted(sandbox)
+    warm = enabled()
+    if taken is None:
+        if not warm:
+            return WorkerProcess(submission, config, sandbox, content)
+        taken = _prestarted(sandbox)  # the first, or the sandbox changed
     taken.submission, taken.config, taken.content = submission, config, content
-    _spare = _prestarted(sandbox)
+    if warm:
+        _spare = _prestarted(sandbox)
     return taken
 
 
