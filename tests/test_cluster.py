@@ -144,15 +144,14 @@ def test_interactive_jobs_go_before_batch_ones(tmp_path: Path) -> None:
     problem = Catalog.with_extra([]).get("basic-autograd")
     with running_redis(tmp_path / "redis") as server:
         client = QueueClient(server.url)
-        client.publish(problem)
         batch = [
             request_for(f"s{n}.py", GOOD_VALUE.encode(), problem, Options(), mode="run")
             for n in range(4)
         ]
         batch_ids = [f"batch-{n}" for n in range(4)]
-        client.enqueue(batch, priority="batch", ids=batch_ids, timeout_s=120)
+        client.enqueue(problem, batch, priority="batch", ids=batch_ids)
         run = request_for("run.py", GOOD_VALUE.encode(), problem, Options(), mode="run")
-        client.enqueue([run], priority="interactive", ids=["run-1"], timeout_s=120)
+        client.enqueue(problem, [run], priority="interactive", ids=["run-1"])
         worker = start_worker(server.url, tmp_path, "solo", "--burst")
         try:
             results = dict(client.results([*batch_ids, "run-1"]))
@@ -389,6 +388,43 @@ def test_a_job_naming_another_function_is_refused_not_run(tmp_path: Path) -> Non
     assert failed[1] is not None and "not a grade request" in (failed[1].exc_string or "")
     assert callback_status == "failed"  # its bad payload failed it; the callback did not run
     assert "UntrustedJob" in worker.output() or "not a grade request" in worker.output()
+
+
+def test_an_answer_that_is_not_a_grade_is_not_reused_by_a_rerun(tmp_path: Path) -> None:
+    """A worker of another judge version answers that it will not grade; once the
+    workers are upgraded, enqueueing the same id again grades it, rather than handing
+    back the refusal RQ keeps a day (the results cache keeps only grades, too)."""
+    from msgspec.structs import replace
+
+    from judge.cluster.client import Finished, QueueClient
+    from judge.cluster.request import request_for
+    from judge.grading.grade import Options
+    from judge.spec.catalog import Catalog
+
+    problem = Catalog.with_extra([]).get("basic-autograd")
+    request = request_for("s.py", GOOD_VALUE.encode(), problem, Options(), mode="run")
+    with running_redis(tmp_path / "redis") as server:
+        client = QueueClient(server.url)
+        try:
+            old = replace(request, judge_version="0.0.1-other")
+            client.enqueue(problem, [old], priority="batch", ids=["grade-s"])
+            answers = []
+            for attempt in range(2):
+                worker = start_worker(server.url, tmp_path, f"burst{attempt}", "--burst")
+                try:
+                    answers.append(dict(client.results(["grade-s"]))["grade-s"])
+                    assert worker.process.wait(timeout=GRADE_DEADLINE) == 0, worker.output()
+                finally:
+                    stop_worker(worker)
+                again = client.enqueue(problem, [request], priority="batch", ids=["grade-s"])
+                assert again == (["grade-s"] if attempt == 0 else []), attempt
+        finally:
+            client.close()
+    refused, graded = answers
+    assert isinstance(refused, Finished) and refused.answer["kind"] == "aborted"
+    assert "run the same version on both sides" in refused.answer["message"]
+    assert isinstance(graded, Finished) and graded.answer["kind"] == "graded"
+    assert graded.report["status"] == "passed"
 
 
 def test_a_second_worker_of_the_same_name_is_exit_2(tmp_path: Path) -> None:

@@ -259,6 +259,39 @@ def test_redis_restarted_mid_run_loses_nothing(tmp_path: Path, specs: Path) -> N
     assert alive == [True, True], "the workers reconnected"
 
 
+def test_a_redis_that_comes_back_empty_has_the_class_enqueued_again_spec_and_all(
+    tmp_path: Path, specs: Path
+) -> None:
+    """A Redis restarted without its data (no AOF kept) lost the jobs and the spec they
+    name: the grade command enqueues the jobs again with the spec, and they are graded
+    (without the spec, every job failed on every attempt: "crashed 3 times")."""
+    import shutil
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "alice.py").write_text(GOOD_VALUE)
+    (folder / "bob.py").write_text(WRONG_VALUE)
+    with running_redis(tmp_path / "redis") as server:
+        grade = start_grade(tmp_path, folder, specs, server.url)
+        try:
+            wait_for(lambda: len(jobs_by_name(server)) == 2, 120, "both jobs enqueued")
+            server.stop()
+            for entry in server.folder.iterdir():  # its data gone: the AOF and any dump
+                if entry.is_dir():
+                    shutil.rmtree(entry)
+                elif entry.name != "redis.log":
+                    entry.unlink()
+            server.start()
+            wait_for(lambda: len(jobs_by_name(server)) == 2, 120, "both jobs enqueued again")
+            with running_workers(server.url, tmp_path, 1) as workers:
+                rows, stderr = finish(grade, workers)
+        finally:
+            kill_group(grade)
+    assert grade.returncode == 1, stderr
+    assert rows["alice"]["status"] == "passed", rows["alice"]["message"]
+    assert rows["bob"]["status"] == "failed", rows["bob"]["message"]
+
+
 def test_a_worker_started_before_redis_waits_for_it(tmp_path: Path, specs: Path) -> None:
     folder = tmp_path / "class"
     folder.mkdir()

@@ -31,7 +31,7 @@ from judge.cluster.queues import (
     RESULT_TTL_S,
     TASK,
 )
-from judge.cluster.request import GradeRequest, encode, publish_spec
+from judge.cluster.request import GradeRequest, encode, graded, publish_spec
 from judge.grading.modes import deadline_s
 from judge.spec.model import Problem
 
@@ -102,45 +102,46 @@ class QueueClient:
     def __repr__(self) -> str:
         return f"QueueClient({redact(self.url)!r})"
 
-    def publish(self, problem: Problem) -> str:
-        """Store ``problem``'s spec for the workers; its digest (what requests name)."""
-        return publish_spec(self.redis, problem)
-
     def enqueue(
         self,
+        problem: Problem,
         requests: Sequence[GradeRequest],
         *,
         priority: str,
         ids: Sequence[str],
-        timeout_s: float,
         fresh: bool = False,
         attempts: int = ATTEMPTS,
     ) -> list[str]:
-        """Enqueue each request under its id on the ``priority`` queue (``interactive``
-        or ``batch``) with a job timeout of ``timeout_s``, to be started ``attempts``
-        times at most before it is given up as crashed; return the ids enqueued now.
+        """Enqueue each request for ``problem`` under its id on the ``priority`` queue
+        (``interactive`` or ``batch``), to be started ``attempts`` times at most before
+        it is given up as crashed; return the ids enqueued now.
 
-        A job already there is left as it is, unless it ended without a report (failed
-        or cancelled) or ``fresh`` asks to grade again what finished: so enqueueing
-        twice grades once, and a rerun gathers what a first run left finished.
+        The problem's spec is stored first, every time: a job is never on the queue
+        without the spec its worker reads (a Redis that came back empty lost both).  A
+        job already there is left as it is, unless it ended without a grade (failed,
+        cancelled, or answered that it could not grade: another judge version, a
+        sandbox its worker lacks) or ``fresh`` asks to grade again what finished: so
+        enqueueing twice grades once, and a rerun gathers what a first run graded.
         """
         queue = self._queues[priority]
         existing = self._statuses(ids)
-        enqueued = []
+        todo = [
+            (request, job_id)
+            for request, job_id in zip(requests, ids, strict=True)
+            if not self._keep(job_id, existing.get(job_id), fresh)
+        ]
+        if not todo:
+            return []
+        publish_spec(self.redis, problem)
         with self.redis.pipeline() as pipe:
-            for request, job_id in zip(requests, ids, strict=True):
-                status = existing.get(job_id)
-                if status in (JobStatus.QUEUED.value, JobStatus.STARTED.value):
-                    continue
-                if status == JobStatus.FINISHED.value and not fresh:
-                    continue
-                if status is not None:
+            for request, job_id in todo:
+                if existing.get(job_id) is not None:
                     self._delete(job_id)
                 queue.enqueue_call(
                     TASK,
                     args=(encode(request),),
                     job_id=job_id,
-                    timeout=int(timeout_s),
+                    timeout=int(job_timeout_s(problem, request)),
                     result_ttl=RESULT_TTL_S,
                     failure_ttl=RESULT_TTL_S,
                     retry=Retry(max=attempts - 1) if attempts > 1 else None,
@@ -148,9 +149,18 @@ class QueueClient:
                     meta={"notify": self.notify_key, "attempts": attempts},
                     pipeline=pipe,
                 )
-                enqueued.append(job_id)
             pipe.execute()
-        return enqueued
+        return [job_id for _, job_id in todo]
+
+    def _keep(self, job_id: str, status: str | None, fresh: bool) -> bool:
+        """Whether the job already under ``job_id`` stands: waiting, running, or
+        finished with a grade (unless ``fresh``)."""
+        if status in (JobStatus.QUEUED.value, JobStatus.STARTED.value):
+            return True
+        if status != JobStatus.FINISHED.value or fresh:
+            return False
+        result = self._result(job_id, status)
+        return isinstance(result, Finished) and graded(result.answer)
 
     def results(self, ids: Iterable[str], *, poll_s: float = 1.0) -> Iterator[tuple[str, Result]]:
         """Each job of ``ids`` as it ends, once: ``Finished``, ``Crashed`` or ``Lost``.

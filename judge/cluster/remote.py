@@ -17,7 +17,7 @@ import redis
 
 from judge.batch.outcome import JudgeFailed, Outcome
 from judge.batch.pool import Deliver, Job
-from judge.cluster.client import Crashed, Finished, Lost, QueueClient, job_timeout_s
+from judge.cluster.client import Crashed, Finished, Lost, QueueClient
 from judge.cluster.connect import hide, redact
 from judge.cluster.queues import ATTEMPTS, job_id
 from judge.cluster.request import outcome_of, request_for
@@ -71,13 +71,6 @@ def grade_on_queue(
     """
     if not work:
         return
-    try:
-        client.publish(plan.problem)
-    except redis.RedisError as error:
-        raise QueueError(
-            f"cannot store the spec on the Redis at {redact(client.url)}: "
-            f"{hide(str(error), client.url)}"
-        ) from None
     jobs: dict[str, Job] = {}
     for job in work:
         if job.key is None or job.content is None:  # never: work is read and keyed
@@ -94,27 +87,26 @@ def grade_on_queue(
         )
         for name, job in jobs.items()
     }
-    timeout = job_timeout_s(plan.problem, next(iter(requests.values())))
     pending = set(jobs)
     lost = dict.fromkeys(jobs, 0)
 
     def enqueue(names: list[str], fresh: bool) -> None:
-        client.enqueue(
-            [requests[name] for name in names],
-            priority=PRIORITY,
-            ids=names,
-            timeout_s=timeout,
-            fresh=fresh,
-        )
-
-    try:
         try:
-            enqueue(list(jobs), fresh)
+            client.enqueue(
+                plan.problem,
+                [requests[name] for name in names],
+                priority=PRIORITY,
+                ids=names,
+                fresh=fresh,
+            )
         except redis.RedisError as error:
             raise QueueError(
                 f"cannot enqueue on the Redis at {redact(client.url)}: "
                 f"{hide(str(error), client.url)}; run the command again once it answers"
             ) from None
+
+    try:
+        enqueue(list(jobs), fresh)
         while pending:
             again: list[str] = []
             for name, result in client.results(sorted(pending)):

@@ -154,6 +154,13 @@ def result_of(outcome: Outcome, not_graded: Report) -> dict[str, Any]:
     return answer
 
 
+def graded(answer: Any) -> bool:
+    """Whether ``answer`` is a grade, which a rerun may take as it is (as the results
+    cache keeps only grades): not a refusal to grade that a fixed worker would not
+    repeat (another judge version, a sandbox it lacks, a fault of its own)."""
+    return isinstance(answer, dict) and answer.get("kind") == "graded"
+
+
 def outcome_of(answer: Any, name: str) -> Outcome:
     """The outcome a worker's ``answer`` says, its report naming ``name`` (this side's
     path for the submission); ``JudgeFailed`` for an answer that is not one."""

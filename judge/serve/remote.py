@@ -26,7 +26,7 @@ from typing import Any
 
 import redis
 
-from judge.cluster.client import Crashed, Finished, Lost, QueueClient, Result, job_timeout_s
+from judge.cluster.client import Crashed, Finished, Lost, QueueClient, Result
 from judge.cluster.connect import connect, ping, redact
 from judge.cluster.request import request_for
 from judge.errors import QueueError
@@ -144,7 +144,6 @@ class RemoteQueue:
                 self._enqueue(client, problem, group)
 
     def _enqueue(self, client: QueueClient, problem: Problem, group: list[Submission]) -> None:
-        client.publish(problem)
         options = Options(sandbox=self._config.sandbox)
         requests = [
             request_for(
@@ -153,13 +152,8 @@ class RemoteQueue:
             for s in group
         ]
         ids = [s.id for s in group]
-        timeout = job_timeout_s(problem, requests[0])  # the same options for every one
         client.enqueue(
-            requests,
-            priority=PRIORITY,
-            ids=ids,
-            timeout_s=timeout,
-            attempts=self._config.max_attempts,
+            problem, requests, priority=PRIORITY, ids=ids, attempts=self._config.max_attempts
         )
         with self._changed:
             self._watched.update(ids)
