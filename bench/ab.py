@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run_all import PASSING, PROBLEM, floor_script  # noqa: E402
+from bench.run_all import PASSING, PROBLEM, compile_judge, floor_script  # noqa: E402
 
 LIST_PROGRAMS = (
     "import json, sys; sys.path.insert(0, '.'); "
@@ -80,6 +80,8 @@ def main() -> None:
         warm = {**base, "JUDGE_CACHE_DIR": str(scratch / f"warm-{name}")}
         cases[f"`judge run`, {name}, warm"] = (run, tree.resolve(), lambda warm=warm: warm)
         cases[f"`judge run`, {name}, cold"] = (run, tree.resolve(), cold)
+    compile_judge(args.before)
+    compile_judge(args.after)
     for command, cwd, env in cases.values():
         measure(command, cwd, env())  # a warm-up, which also fills the warm caches
     results: dict[str, list[tuple[float, float]]] = {label: [] for label in cases}
