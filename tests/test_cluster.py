@@ -390,6 +390,38 @@ def test_a_job_naming_another_function_is_refused_not_run(tmp_path: Path) -> Non
     assert "UntrustedJob" in worker.output() or "not a grade request" in worker.output()
 
 
+def test_a_job_naming_another_key_to_wake_pushes_nothing_there(tmp_path: Path) -> None:
+    """A worker pushes a job's id on the wake-up list its job names; a job written into
+    Redis naming a queue's own list there would have its id pushed back on that queue
+    as it ends, to be run again, and again, forever."""
+    from rq import Queue
+    from rq.job import Job
+    from rq.serializers import JSONSerializer
+
+    with running_redis(tmp_path / "redis") as server:
+        connection = server.client()
+        queue = Queue("judge:batch", connection=connection, serializer=JSONSerializer)  # type: ignore[arg-type]
+        queue.enqueue_call(
+            "judge.cluster.task.grade_request",
+            args=({},),
+            job_id="forged-wake",
+            meta={"notify": "rq:queue:judge:batch"},
+        )
+        worker = start_worker(server.url, tmp_path, "wary", "--burst")
+        try:
+            status = worker.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            status = None
+        finally:
+            stop_worker(worker)
+        job = Job.fetch("forged-wake", connection=connection, serializer=JSONSerializer)  # type: ignore[arg-type]
+        runs = len(job.results())
+        queued = connection.lrange("rq:queue:judge:batch", 0, -1)  # type: ignore[attr-defined]
+    assert status == 0, "the burst worker never ran out of jobs:\n" + worker.output()
+    assert queued == []
+    assert runs == 1
+
+
 def test_an_answer_that_is_not_a_grade_is_not_reused_by_a_rerun(tmp_path: Path) -> None:
     """A worker of another judge version answers that it will not grade; once the
     workers are upgraded, enqueueing the same id again grades it, rather than handing

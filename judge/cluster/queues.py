@@ -26,8 +26,10 @@ MAINTENANCE_S = 5
 """How often a worker looks for abandoned jobs and requeues them.  With the two above,
 a job whose worker was killed is started again within about 15 s."""
 
-NOTIFY_KEY = "judge:done:{client}"
-"""A client's wake-up list: a worker pushes a job's id there when it ends."""
+NOTIFY_PREFIX = "judge:done:"
+NOTIFY_KEY = NOTIFY_PREFIX + "{client}"
+"""A client's wake-up list: a worker pushes a job's id there when it ends (and on no
+other key a job names: a queue's own list would run the job again, forever)."""
 NOTIFY_TTL_S = 24 * 3600
 
 

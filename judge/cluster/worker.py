@@ -37,6 +37,7 @@ from judge.cluster.queues import (
     HEARTBEAT_GRACE_S,
     HEARTBEAT_S,
     MAINTENANCE_S,
+    NOTIFY_PREFIX,
     NOTIFY_TTL_S,
     ORDER,
     RESULT_TTL_S,
@@ -133,7 +134,7 @@ class GradingWorker(Worker):
 
     def _notify(self, job: Job) -> None:
         key = job.meta.get("notify")
-        if not isinstance(key, str):
+        if not isinstance(key, str) or not key.startswith(NOTIFY_PREFIX):
             return
         try:
             with self.connection.pipeline() as pipe:
