@@ -118,16 +118,19 @@ def _run_hidden_last(
     problem, cases = plan.problem, plan.cases
     shown = [i for i, prepared in enumerate(cases) if not prepared.case.hidden]
     hidden = [i for i, prepared in enumerate(cases) if prepared.case.hidden]
-    results = grade_cases([cases[i] for i in shown], problem, session, timeout)
-    graded = dict(zip(shown, results, strict=True))
+
+    def graded_cases(indices: list[int]) -> dict[int, TestResult]:
+        tested = grade_cases([cases[i] for i in indices], problem, session, timeout)
+        return dict(zip(indices, tested, strict=True))
+
+    graded = graded_cases(shown)
     checks: list[TestResult] = []
     if plan.properties is not None:  # random graphs and stress checks
         methods = session.load.methods if session.load is not None else {}
         checks = list(run_properties(plan.properties, problem, session, timeout, methods, source))
     if problem.networks is not None:  # random networks (issue 13)
         checks.append(check_random_networks(problem, session, timeout))
-    results = grade_cases([cases[i] for i in hidden], problem, session, timeout)
-    graded.update(zip(hidden, results, strict=True))
+    graded.update(graded_cases(hidden))
     results = [graded[i] for i in range(len(cases))] + checks
     return results, hidden[-1] if hidden else len(results) - 1
 
