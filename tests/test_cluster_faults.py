@@ -168,6 +168,50 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_graded_once(
     assert jobs["b"].retries_left == ATTEMPTS - 1
 
 
+def test_a_worker_killed_while_it_prepares_a_plan_leaves_the_job_to_another(
+    tmp_path: Path,
+) -> None:
+    """A worker makes a job's plan (reference values, random graphs) before it forks the
+    job's horse: seconds for a first job, minutes for many graphs.  Killed then, its job
+    must already be one a worker is known to hold, so that another starts it again; it
+    was in no queue and no registry, "queued" forever, and its client waited forever."""
+    from judge.cluster.client import Finished, QueueClient
+    from judge.cluster.request import request_for
+    from judge.grading.grade import Options
+    from judge.spec.catalog import Catalog
+
+    problem = Catalog.with_extra([]).get("basic-autograd")
+    # Thousands of graphs: seconds of drawing, in a cache of this test's own.
+    request = request_for("s.py", GOOD_VALUE.encode(), problem, Options(), seed=11, examples=3000)
+    env = judge_env(tmp_path) | {"JUDGE_CACHE_DIR": str(tmp_path / "cache")}
+    with running_redis(tmp_path / "redis") as server:
+        client = QueueClient(server.url)
+        connection = server.client()
+        client.enqueue(problem, [request], priority="batch", ids=["grade-s"])
+        first = start_worker(server.url, tmp_path, "first", "--heartbeat", "2", env=env)
+        try:
+            wait_for(
+                lambda: connection.llen("rq:queue:judge:batch") == 0,  # type: ignore[attr-defined]
+                120,
+                "the first worker to take the job",
+            )
+            assert grading_horse(first) is None, "the plan took no time: nothing tested"
+            first.kill()
+            with running_workers(server.url, tmp_path, 1):
+
+                def ended() -> object:
+                    look = client.look(["grade-s"], wait_s=1.0, everything=True)
+                    return dict(look.ended).get("grade-s")
+
+                result = wait_for(ended, GRADE_DEADLINE, "the job graded by another worker")
+        finally:
+            stop_worker(first)
+            client.close()
+    assert isinstance(result, Finished), result
+    assert result.answer["kind"] == "graded"
+    assert result.report["status"] == "passed"
+
+
 def test_a_submission_that_kills_its_grading_process_every_time_is_crashed(
     tmp_path: Path, specs: Path
 ) -> None:

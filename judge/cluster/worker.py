@@ -21,13 +21,15 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import redis
 from rq import Worker
-from rq.job import Job
+from rq.executions import Execution
+from rq.job import Job, JobStatus
 from rq.queue import Queue
 from rq.serializers import JSONSerializer
 
@@ -108,13 +110,42 @@ class GradingWorker(Worker):
         self.stop_asked = True
         super().request_stop(signum, frame)
 
-    def execute_job(self, job: Job, queue: Queue) -> None:
-        """Make the job's plan here, before the fork, so that every later horse has it."""
+    def prepare_execution(self, job: Job) -> Execution:
+        """Hold the job as started, then make its plan here, before the fork, so that
+        every later horse has it.  In that order, with heartbeats while the plan is
+        made (seconds for a first job, minutes for many random graphs): a job taken
+        from its queue is in no queue and no registry until it is held (in the started
+        registry, with the started status), so a worker killed before would lose it for
+        good; held, it is retried once its heartbeat lapses."""
+        execution = super().prepare_execution(job)
+        job.set_status(JobStatus.STARTED)  # what the clean-up retries (the horse sets it too)
+        with self._beating(job, execution):
+            try:
+                task.plan_of(self.connection, decode(job.args[0]))
+            except Exception as error:  # the horse meets it again and its job says why
+                log.warning("job %s: cannot prepare its plan: %s", job.id, error)
+        return execution
+
+    @contextlib.contextmanager
+    def _beating(self, job: Job, execution: Execution) -> Iterator[None]:
+        """Keep the worker's and the job's heartbeats going while the block runs (the
+        horse's monitor does it once the horse is forked)."""
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(self.job_monitoring_interval):
+                try:
+                    self.maintain_heartbeats(job, execution)
+                except redis.RedisError as error:  # the horse's run will meet it too
+                    log.warning("job %s: heartbeat failed: %s", job.id, error)
+
+        beater = threading.Thread(target=beat, name="judge-heartbeat", daemon=True)
+        beater.start()
         try:
-            task.plan_of(self.connection, decode(job.args[0]))
-        except Exception as error:  # the horse meets it again and its job says why
-            log.warning("job %s: cannot prepare its plan: %s", job.id, error)
-        super().execute_job(job, queue)
+            yield
+        finally:
+            done.set()
+            beater.join()  # before the fork: a horse starts with one thread
 
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         """The horse: die with the worker, whatever kills it, then run the job."""
