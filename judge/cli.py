@@ -444,9 +444,11 @@ def _progress_bar(total: int) -> Iterator[Callable[..., None]]:
     "--queue",
     "queue_url",
     metavar="URL",
+    envvar="JUDGE_QUEUE",
     default=None,
     help="Grade on the workers of this job queue (a Redis URL: redis://[:PASSWORD@]HOST"
-    "[:PORT][/DB], rediss:// for TLS) instead of this machine; see docs/scaling.md.",
+    "[:PORT][/DB], rediss:// for TLS) instead of this machine; default $JUDGE_QUEUE, "
+    "which keeps a password out of the process list; see docs/scaling.md.",
 )
 @handle_errors
 def grade_command(
@@ -569,12 +571,14 @@ def grade_command(
 def _queue_grader(url: str) -> Any:
     """The grader of the job queue at ``url``, connected (``QueueError``, exit 2, if the
     queue extra is missing or the Redis cannot be used)."""
-    from judge.cluster.connect import require_queue_extra
+    from judge.cluster.connect import redact, require_queue_extra
 
     require_queue_extra()  # before importing what imports rq
     from judge.cluster.remote import QueueGrader
 
-    return QueueGrader(url)
+    grader = QueueGrader(url, say=lambda text: click.echo(f"note: {text}", err=True))
+    click.echo(f"grading on the workers of {redact(url)}", err=True)
+    return grader
 
 
 def _roster_notes(roster: Any, names: tuple[str, ...]) -> None:

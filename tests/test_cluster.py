@@ -9,6 +9,7 @@ without rq and redis importable, everything but ``--queue`` works as before.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -202,6 +203,54 @@ def test_a_password_in_the_url_works_and_a_wrong_one_is_a_clear_exit_2(
     assert "not-the-Passw0rd" not in worker_refused.stderr + worker_refused.stdout
     assert graded.returncode == 0, graded.stderr + log
     assert secret not in graded.stderr + graded.stdout + log
+
+
+def test_with_no_worker_grade_says_so_and_waits_and_the_password_stays_out_of_ps(
+    tmp_path: Path, specs: Path
+) -> None:
+    """``judge grade`` takes the queue from $JUDGE_QUEUE, as ``judge worker`` does (a URL
+    in its arguments is in every user's ``ps``); with no worker alive on the queue it
+    says so after a while, rather than waiting in silence, and grades once one starts."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "alice.py").write_text(GOOD_VALUE)
+    secret = "s3cret-Passw0rd"
+    log = tmp_path / "grade.log"
+    with running_redis(tmp_path / "redis", password=secret) as server:
+        command = [sys.executable, "-m", "judge", "grade", str(folder)]
+        command += ["--problems", str(specs), "-p", "mini"]
+        with log.open("wb") as sink:
+            grade = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=judge_env(tmp_path) | {"JUDGE_QUEUE": server.url},
+                stdout=subprocess.PIPE,
+                stderr=sink,
+                start_new_session=True,
+            )
+        try:
+            arguments = Path(f"/proc/{grade.pid}/cmdline").read_bytes()
+            wait_for(
+                lambda: "no judge worker is taking jobs" in log.read_text(),
+                120,
+                "judge grade to say that no worker runs",
+            )
+            waited = grade.poll() is None
+            with running_workers(server.url, tmp_path, 1):
+                status = grade.wait(timeout=GRADE_DEADLINE)
+        finally:
+            if grade.poll() is None:
+                os.killpg(grade.pid, signal.SIGKILL)
+            grade.wait(timeout=60)
+            if grade.stdout is not None:
+                grade.stdout.close()
+    said = log.read_text()
+    assert waited, said
+    assert status == 0, said
+    assert "grading on the workers of redis://***@127.0.0.1" in said
+    assert "1 submission(s) wait on the queue until one starts" in said
+    assert secret.encode() not in arguments
+    assert secret not in said
 
 
 def test_tls_with_a_certificate_the_url_names(tmp_path: Path, specs: Path) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
+from rq.worker_registration import WORKERS_BY_QUEUE_KEY
 
 from judge.cluster.connect import connect, redact
 from judge.cluster.queues import (
@@ -162,10 +163,17 @@ class QueueClient:
         result = self._result(job_id, status)
         return isinstance(result, Finished) and graded(result.answer)
 
-    def results(self, ids: Iterable[str], *, poll_s: float = 1.0) -> Iterator[tuple[str, Result]]:
+    def results(
+        self,
+        ids: Iterable[str],
+        *,
+        poll_s: float = 1.0,
+        on_wait: Callable[[], None] | None = None,
+    ) -> Iterator[tuple[str, Result]]:
         """Each job of ``ids`` as it ends, once: ``Finished``, ``Crashed`` or ``Lost``.
 
-        Waits as long as jobs are pending; a Redis that goes away is waited for
+        Waits as long as jobs are pending, calling ``on_wait`` after each look that
+        found none ended (about every ``poll_s``); a Redis that goes away is waited for
         (trying again every few seconds), not an error.
         """
         pending = set(ids)
@@ -186,6 +194,8 @@ class QueueClient:
             for job_id, result in found.ended:
                 pending.discard(job_id)
                 yield job_id, result
+            if not found.ended and on_wait is not None:
+                on_wait()
 
     def look(self, ids: Collection[str], *, wait_s: float, everything: bool) -> Look:
         """One look at the jobs of ``ids``: those pushed on the wake-up list within
@@ -216,6 +226,16 @@ class QueueClient:
                 self._delete(job_id)  # out of its queue too
                 removed += 1
         return removed
+
+    def live_workers(self, priority: str) -> int:
+        """How many workers listening on the ``priority`` queue are alive (registered,
+        and their registration not expired: a worker killed outright leaves its name in
+        the queue's set until another's clean-up)."""
+        names = self.redis.smembers(WORKERS_BY_QUEUE_KEY % PRIORITIES[priority])
+        with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.exists(name)
+            return sum(pipe.execute())
 
     def missing(self, ids: Iterable[str]) -> list[str]:
         """The ids of ``ids`` Redis holds no job for."""

@@ -11,7 +11,8 @@ cancels the jobs still queued; those running finish, for the next run to gather.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 import redis
 
@@ -28,12 +29,19 @@ from judge.grading.plan import Plan
 PRIORITY = "batch"  # behind the problem site's runs and submissions
 
 
+NO_WORKER_S = 10.0
+"""How long a batch waits with nothing ended before it looks for a live worker, and
+says so if there is none (then at most once in as long again)."""
+
+
 class QueueGrader:
     """The batch grader of the queue at ``url``: connects at once, so that a bad URL or
-    a Redis that is down is an error before anything is read (``QueueError``)."""
+    a Redis that is down is an error before anything is read (``QueueError``).  ``say``
+    tells the user what the batch waits for (no worker on the queue)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, say: Callable[[str], None] = lambda text: None):
         self.client = QueueClient(url)
+        self.say = say
 
     def grade(
         self,
@@ -45,7 +53,7 @@ class QueueGrader:
         fresh: bool = False,
     ) -> None:
         """``grade_on_queue`` on this queue."""
-        grade_on_queue(work, plan, options, self.client, deliver, fresh=fresh)
+        grade_on_queue(work, plan, options, self.client, deliver, fresh=fresh, say=self.say)
 
     def close(self) -> None:
         """Drop the connection (the jobs stay: a rerun gathers them)."""
@@ -60,10 +68,13 @@ def grade_on_queue(
     deliver: Deliver,
     *,
     fresh: bool = False,
+    say: Callable[[str], None] = lambda text: None,
 ) -> None:
     """Enqueue ``work`` and deliver each outcome in this thread as a worker ends it.
 
     ``fresh`` grades again what a run before left finished in Redis (``--regrade``).
+    ``say`` is told when nothing has ended for ``NO_WORKER_S`` and no worker is alive
+    on the queue (the batch waits on: one may start).
     A job lost from Redis is enqueued again, ``ATTEMPTS`` times at most; one whose
     grading process died on every attempt is delivered as ``JudgeFailed`` saying it
     crashed.  Any exception here or from ``deliver`` (Ctrl-C included) cancels the jobs
@@ -105,11 +116,13 @@ def grade_on_queue(
                 f"{hide(str(error), client.url)}; run the command again once it answers"
             ) from None
 
+    idle = _NoWorkerNotice(client, say, lambda: len(pending))
     try:
         enqueue(list(jobs), fresh)
         while pending:
             again: list[str] = []
-            for name, result in client.results(sorted(pending)):
+            for name, result in client.results(sorted(pending), on_wait=idle.check):
+                idle.reset()
                 job = jobs[name]
                 if isinstance(result, Lost) and lost[name] + 1 < ATTEMPTS:
                     lost[name] += 1
@@ -132,3 +145,34 @@ def _outcome(result: Finished | Crashed | Lost, name: str) -> Outcome:
     return JudgeFailed(
         f"internal error in the judge: {result.message}; rerun it alone with judge run {name}"
     )
+
+
+class _NoWorkerNotice:
+    """Says, at most once every ``NO_WORKER_S``, that no worker is alive on the batch
+    queue while nothing ends: otherwise ``judge grade --queue`` waits in silence."""
+
+    def __init__(self, client: QueueClient, say: Callable[[str], None], left: Callable[[], int]):
+        self.client = client
+        self.say = say
+        self.left = left
+        self.reset()
+
+    def reset(self) -> None:
+        """Something ended: the wait starts again."""
+        self.since = time.monotonic()
+
+    def check(self) -> None:
+        """Look for a live worker if nothing has ended for ``NO_WORKER_S``."""
+        if time.monotonic() - self.since < NO_WORKER_S:
+            return
+        self.reset()
+        try:
+            if self.client.live_workers(PRIORITY):
+                return
+        except redis.RedisError:
+            return  # gone again: the results loop waits for it
+        self.say(
+            f"no judge worker is taking jobs from {redact(self.client.url)}: "
+            f"{self.left()} submission(s) wait on the queue until one starts "
+            "('judge worker' with the same URL), or Ctrl-C"
+        )
