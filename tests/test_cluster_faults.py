@@ -212,6 +212,49 @@ def test_a_worker_killed_while_it_prepares_a_plan_leaves_the_job_to_another(
     assert result.report["status"] == "passed"
 
 
+def test_a_plan_longer_than_a_heartbeat_is_not_taken_for_a_dead_worker(tmp_path: Path) -> None:
+    """While a worker makes a long plan, its heartbeats go on: another worker's clean-up
+    does not take the job for abandoned and start it a second time."""
+    import re
+
+    from judge.cluster.client import Finished, QueueClient
+    from judge.cluster.request import request_for
+    from judge.grading.grade import Options
+    from judge.spec.catalog import Catalog
+
+    problem = Catalog.with_extra([]).get("basic-autograd")
+    request = request_for("s.py", GOOD_VALUE.encode(), problem, Options(), seed=12, examples=5000)
+    env = judge_env(tmp_path) | {"JUDGE_CACHE_DIR": str(tmp_path / "cache")}
+    beat = ["--heartbeat", "1", "--maintenance", "1"]  # abandoned after 1 + 5 s
+    with running_redis(tmp_path / "redis") as server:
+        client = QueueClient(server.url)
+        client.enqueue(problem, [request], priority="batch", ids=["grade-s"])
+        first = start_worker(server.url, tmp_path, "first", *beat, env=env)
+        other = None
+        try:
+            wait_for(lambda: "grade-s" in first.output(), 120, "the first worker to take it")
+            other = start_worker(server.url, tmp_path, "other", *beat, env=env)
+            result = wait_for(
+                lambda: dict(client.look(["grade-s"], wait_s=1.0, everything=True).ended).get(
+                    "grade-s"
+                ),
+                GRADE_DEADLINE,
+                "the job graded",
+            )
+            job = jobs_by_name(server)["s"]
+            facts = (job.retries_left, len(job.results()))
+        finally:
+            stop_worker(first)
+            if other is not None:
+                stop_worker(other)
+            client.close()
+    took = re.search(r"its plan took ([0-9.]+) s", first.output())
+    assert took is not None and float(took[1]) > 1 + 5, "the plan was quick: nothing tested"
+    assert isinstance(result, Finished) and result.report["status"] == "passed"
+    assert facts == (ATTEMPTS - 1, 1), "started once, graded once"
+    assert "grade-s" not in other.output() if other is not None else True
+
+
 def test_a_submission_that_kills_its_grading_process_every_time_is_crashed(
     tmp_path: Path, specs: Path
 ) -> None:

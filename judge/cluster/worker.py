@@ -49,7 +49,8 @@ from judge.cluster.request import decode
 from judge.errors import QueueError
 from judge.sandbox.lockdown.syscalls import die_with_parent
 
-log = logging.getLogger("judge.worker")
+# Under RQ's worker logger, so that its handler and level (INFO) print the judge's lines too.
+log = logging.getLogger("rq.worker.judge")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 RESTART_PAUSE_S = 1.0  # between a worker loop that ended on an error and the next
 
@@ -119,11 +120,15 @@ class GradingWorker(Worker):
         good; held, it is retried once its heartbeat lapses."""
         execution = super().prepare_execution(job)
         job.set_status(JobStatus.STARTED)  # what the clean-up retries (the horse sets it too)
+        started = time.monotonic()
         with self._beating(job, execution):
             try:
                 task.plan_of(self.connection, decode(job.args[0]))
             except Exception as error:  # the horse meets it again and its job says why
                 log.warning("job %s: cannot prepare its plan: %s", job.id, error)
+        took = time.monotonic() - started
+        if took >= 1.0:  # a first job of a plan: worth a line for whoever sizes workers
+            log.info("job %s: its plan took %.1f s to make", job.id, took)
         return execution
 
     @contextlib.contextmanager
