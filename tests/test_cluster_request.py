@@ -7,12 +7,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from judge.batch.outcome import Aborted, Graded, JudgeFailed, Unreadable
 from judge.batch.run import not_graded
 from judge.cluster import task
-from judge.cluster.request import decode, encode, outcome_of, request_for, result_of
+from judge.cluster.request import (
+    MAX_EXAMPLES,
+    MIN_SECONDS,
+    decode,
+    encode,
+    outcome_of,
+    request_for,
+    result_of,
+)
 from judge.grading.grade import Options
 from judge.grading.plan import prepare
 from judge.spec.catalog import Catalog
@@ -31,6 +40,27 @@ def test_a_request_survives_json_byte_for_byte(plan) -> None:  # type: ignore[no
     assert again.content == content
     assert again.spec == plan.problem.digest
     assert again.options() == Options(timeout=2.5)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("examples", 10**9), ("examples", 0), ("budget", 0.0), ("timeout", -1.0), ("color", 1)],
+)
+def test_a_request_out_of_bounds_is_refused(plan, field: str, value: object) -> None:  # type: ignore[no-untyped-def]
+    """A job written into Redis is checked as the command line checks its options: a
+    billion random graphs would be drawn by the worker itself, unsandboxed, for good."""
+    payload = encode(request_for("a.py", b"", plan.problem, Options())) | {field: value}
+    with pytest.raises(msgspec.ValidationError, match=field):
+        decode(payload)
+
+
+def test_a_requests_bounds_are_the_command_lines() -> None:
+    from judge.cli import cli
+
+    options = {option.name: option for option in cli.commands["run"].params}
+    examples = options["examples"].type
+    assert (examples.min, examples.max) == (1, MAX_EXAMPLES)  # type: ignore[attr-defined]
+    assert options["timeout"].type.min == options["budget"].type.min == MIN_SECONDS  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("mode", ["grade", "", "RUN"])

@@ -13,9 +13,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
+from msgspec import Meta
 
 from judge.batch.outcome import Aborted, Graded, JudgeFailed, Outcome, Unreadable
 from judge.errors import QueueError
@@ -27,6 +28,12 @@ from judge.version import __version__
 
 if TYPE_CHECKING:
     import redis
+
+MAX_EXAMPLES = 100_000
+"""The most random graphs a request may ask for (``judge run --examples``' bound, which
+a test keeps equal): a worker draws them before it forks the job's sandboxed grading, so
+a job written into Redis asking for a billion would hold the worker for good."""
+MIN_SECONDS = 0.01  # the least --timeout and --budget take
 
 SPEC_KEY = "judge:spec:{digest}"
 SPEC_TTL_S = 30 * 24 * 3600  # renewed each time a client publishes the spec
@@ -44,9 +51,9 @@ class GradeRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     spec: str
     mode: str = "submit"
     seed: int | None = None
-    examples: int | None = None
-    timeout: float | None = None
-    budget: float | None = None
+    examples: Annotated[int, Meta(ge=1, le=MAX_EXAMPLES)] | None = None
+    timeout: Annotated[float, Meta(ge=MIN_SECONDS)] | None = None
+    budget: Annotated[float, Meta(ge=MIN_SECONDS)] | None = None
     sandbox: str = "auto"
     judge_version: str = __version__
 
