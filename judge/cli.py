@@ -512,7 +512,7 @@ def grade_command(
     submissions = collect(list(paths), filename)
     _check_writable(output)
     cache = _results_cache(no_cache)
-    remote = _queue_grader(queue_url) if queue_url is not None else None
+    remote = _queue_grader(queue_url, no_cache) if queue_url is not None else None
     closing = contextlib.closing(remote) if remote else contextlib.nullcontext()
     with closing, _progress_bar(len(submissions)) as progress:
         result = grade_batch(
@@ -568,17 +568,23 @@ def grade_command(
     sys.exit(EXIT_PASSED if book.all_passed else EXIT_NOT_PASSED)
 
 
-def _queue_grader(url: str) -> Any:
+def _queue_grader(url: str, no_cache: bool) -> Any:
     """The grader of the job queue at ``url``, connected (``QueueError``, exit 2, if the
-    queue extra is missing or the Redis cannot be used)."""
+    queue extra is missing or the Redis cannot be used); with ``no_cache``, it reuses
+    none of the reports the queue keeps."""
     from judge.cluster.connect import redact, require_queue_extra
 
     require_queue_extra()  # before importing what imports rq
     from judge.cluster.remote import QueueGrader
 
-    grader = QueueGrader(url, say=lambda text: click.echo(f"note: {text}", err=True))
+    grader = QueueGrader(url, _note, fresh=no_cache)
     click.echo(f"grading on the workers of {redact(url)}", err=True)
     return grader
+
+
+def _note(text: str) -> None:
+    """A note on stderr, beside the gradebook."""
+    click.echo(f"note: {text}", err=True)
 
 
 def _roster_notes(roster: Any, names: tuple[str, ...]) -> None:

@@ -123,15 +123,21 @@ def test_a_rerun_gathers_from_the_cache_and_regrade_grades_again(
     env_home = tmp_path
     with (
         running_redis(tmp_path / "redis") as server,
-        running_workers(server.url, tmp_path, 1),
+        running_workers(server.url, tmp_path, 1) as workers,
     ):
         common = [folder, "--problems", specs, "-p", "mini", "--queue", server.url]
         first = judge(env_home, "grade", *common)
         again = judge(env_home, "grade", *common)
         regraded = judge(env_home, "grade", *common, "--regrade")
+        graded_by_then = workers[0].output().count("Job OK")
+        uncached = judge(env_home, "grade", *common, "--no-cache")
+        graded_in_all = workers[0].output().count("Job OK")
     assert "(2 graded, 0 from the cache" in first.stderr, first.stderr
     assert "(0 graded, 2 from the cache" in again.stderr, again.stderr
     assert "(2 graded, 0 from the cache" in regraded.stderr, regraded.stderr
+    # --no-cache takes nothing from the reports the queue keeps a day either.
+    assert "(2 graded, 0 from the cache" in uncached.stderr, uncached.stderr
+    assert graded_in_all - graded_by_then == 2
 
 
 def test_interactive_jobs_go_before_batch_ones(tmp_path: Path) -> None:

@@ -37,11 +37,16 @@ says so if there is none (then at most once in as long again)."""
 class QueueGrader:
     """The batch grader of the queue at ``url``: connects at once, so that a bad URL or
     a Redis that is down is an error before anything is read (``QueueError``).  ``say``
-    tells the user what the batch waits for (no worker on the queue)."""
+    tells the user what the batch waits for (no worker on the queue).  ``fresh`` grades
+    again what a run before left finished (``--no-cache``: the reports the queue keeps a
+    day are a cache too)."""
 
-    def __init__(self, url: str, say: Callable[[str], None] = lambda text: None):
+    def __init__(
+        self, url: str, say: Callable[[str], None] = lambda text: None, *, fresh: bool = False
+    ):
         self.client = QueueClient(url)
         self.say = say
+        self.fresh = fresh
 
     def grade(
         self,
@@ -53,6 +58,7 @@ class QueueGrader:
         fresh: bool = False,
     ) -> None:
         """``grade_on_queue`` on this queue."""
+        fresh = fresh or self.fresh
         grade_on_queue(work, plan, options, self.client, deliver, fresh=fresh, say=self.say)
 
     def close(self) -> None:
