@@ -514,6 +514,40 @@ def test_an_answer_that_is_not_a_grade_is_not_reused_by_a_rerun(tmp_path: Path) 
     assert graded.report["status"] == "passed"
 
 
+def test_a_request_a_worker_cannot_read_from_another_version_says_which(
+    tmp_path: Path,
+) -> None:
+    """A newer judge's request may carry a field this worker does not know: the job
+    fails saying which versions differ, not only that a field is unknown."""
+    from rq import Queue
+    from rq.serializers import JSONSerializer
+
+    from judge.cluster.client import Crashed, QueueClient
+    from judge.cluster.request import encode, request_for
+    from judge.grading.grade import Options
+    from judge.spec.catalog import Catalog
+
+    problem = Catalog.with_extra([]).get("basic-autograd")
+    request = request_for("s.py", GOOD_VALUE.encode(), problem, Options(), mode="run")
+    newer = encode(request) | {"judge_version": "99.0", "priority_hint": 1}
+    with running_redis(tmp_path / "redis") as server:
+        client = QueueClient(server.url)
+        try:
+            queue = Queue("judge:batch", connection=client.redis, serializer=JSONSerializer)
+            queue.enqueue_call("judge.cluster.task.grade_request", args=(newer,), job_id="new")
+            worker = start_worker(server.url, tmp_path, "older", "--burst")
+            try:
+                result = dict(client.results(["new"]))["new"]
+                assert worker.process.wait(timeout=GRADE_DEADLINE) == 0, worker.output()
+            finally:
+                stop_worker(worker)
+        finally:
+            client.close()
+    assert isinstance(result, Crashed), result
+    assert "the request came from judge 99.0: run the same version" in result.message
+    assert "priority_hint" in result.message
+
+
 def test_a_second_worker_of_the_same_name_is_exit_2(tmp_path: Path) -> None:
     with (
         running_redis(tmp_path / "redis") as server,

@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from judge.batch.outcome import Aborted
 from judge.batch.run import grade_one, not_graded
 from judge.cachedir import cache_dir
@@ -83,25 +85,30 @@ def _spec_file(connection: redis.Redis, digest: str) -> Path:
 def grade_request(payload: Any) -> dict[str, Any]:
     """Grade the request ``payload`` and return the answer (``GradeResult`` as a dict).
 
-    A request from another version of the judge, or whose spec is missing from the
-    queue, is answered with an error report saying so rather than graded.
+    A request from another version of the judge is answered with an error report
+    saying so rather than graded.  One that is not a request, or whose spec is missing
+    from the queue, fails the job (another worker tries it, up to its attempts), saying
+    why: another version's request that this one cannot read says which versions.
     """
     from rq import get_current_job
 
     job = get_current_job()
     if job is None:
         raise RuntimeError("grade_request runs as an RQ job")
-    request = decode(payload)
+    try:
+        request = decode(payload)
+    except msgspec.ValidationError as error:
+        version = payload.get("judge_version") if isinstance(payload, dict) else None
+        if isinstance(version, str) and version != __version__:
+            raise RuntimeError(f"{_other_version(version)} ({error})") from None
+        raise
     path = Path(request.name)
     try:
         plan = plan_of(job.connection, request)
     except LookupError as error:
         raise RuntimeError(f"{error}; the client that enqueued it must publish it") from None
     if request.judge_version != __version__:
-        message = (
-            f"this worker runs judge {__version__}, and the request came from judge "
-            f"{request.judge_version}: run the same version on both sides"
-        )
+        message = _other_version(request.judge_version)
         return result_of(Aborted(message, 2), not_graded(path, plan, message))
     options = Options(
         timeout=request.timeout, budget=request.budget, sandbox=sandbox_for(request.sandbox)
@@ -109,3 +116,10 @@ def grade_request(payload: Any) -> dict[str, Any]:
     outcome = grade_one(path, plan, options, request.content)
     message = getattr(outcome, "message", "")
     return result_of(outcome, not_graded(path, plan, message))
+
+
+def _other_version(version: str) -> str:
+    return (
+        f"this worker runs judge {__version__}, and the request came from judge "
+        f"{version}: run the same version on both sides"
+    )
