@@ -293,6 +293,7 @@ def test_tls_with_a_certificate_the_url_names(tmp_path: Path, specs: Path) -> No
         ("redis://127.0.0.1:1", "cannot reach the Redis at redis://127.0.0.1:1"),
         ("redis://:hunter22@127.0.0.1:1/0", "cannot reach the Redis at redis://***@127.0.0.1:1/0"),
         ("redis://127.0.0.1:1/0?socket_timeout=soon", "Invalid value for 'socket_timeout'"),
+        ("rediss://:hunter22@127.0.0.1:1?ssl_cert_reqs=bogus", "Requirements Flag: bogus"),
     ],
 )
 def test_a_bad_queue_url_is_exit_2_saying_why(tmp_path: Path, url: str, says: str) -> None:
@@ -304,6 +305,14 @@ def test_a_bad_queue_url_is_exit_2_saying_why(tmp_path: Path, url: str, says: st
     assert says in result.stderr
     assert "hunter22" not in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_url_redis_py_refuses_is_exit_2_for_a_worker_not_waited_on(tmp_path: Path) -> None:
+    url = "rediss://:hunter22@127.0.0.1:1?ssl_cert_reqs=bogus"
+    result = judge(tmp_path, "worker", "--queue", url, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "Requirements Flag: bogus" in result.stderr
+    assert "hunter22" not in result.stderr
 
 
 def test_ctrl_c_cancels_the_queued_jobs_and_a_rerun_gathers_them(

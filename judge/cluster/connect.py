@@ -35,6 +35,11 @@ class CredentialsRefused(QueueError):
     """The Redis wants a password the URL does not give, or refused the one it does."""
 
 
+class UnusableURL(QueueError):
+    """redis-py refuses a setting of the URL when it connects (an ``ssl_cert_reqs`` it
+    does not know, say): fix the URL; waiting will not change it."""
+
+
 def require_queue_extra() -> None:
     """Raise ``QueueError`` saying what to install unless rq and redis import."""
     try:
@@ -116,6 +121,8 @@ def ping(client: redis.Redis, url: str) -> None:
             f"cannot reach the Redis at {shown}: {why}; is it running, and is the URL "
             "(host, port, redis:// or rediss://) right?"
         ) from None
+    except redis.RedisError as error:
+        raise UnusableURL(f"--queue {shown}: {hide(str(error), url)}") from None
 
 
 def _about_auth(error: Exception) -> bool:
@@ -146,8 +153,8 @@ def wait_for(
             if said:
                 say(f"connected to the Redis at {redact(url)}")
             return True
-        except CredentialsRefused:
-            raise  # waiting will not change the password
+        except (CredentialsRefused, UnusableURL):
+            raise  # waiting will not change the password or the URL
         except QueueError as error:
             if not said:
                 say(f"{error}; trying again every {RECONNECT_MAX_S:.0f} s at most")
