@@ -382,6 +382,33 @@ def test_a_redis_that_comes_back_empty_has_the_class_enqueued_again_spec_and_all
     assert rows["bob"]["status"] == "failed", rows["bob"]["message"]
 
 
+def test_a_job_taken_by_a_worker_that_stopped_before_holding_it_is_enqueued_again(
+    tmp_path: Path, specs: Path
+) -> None:
+    """RQ takes a job from a worker's two queues with BLPOP; a worker killed before it
+    holds the job (milliseconds later) leaves it ``queued`` in no queue's list, where no
+    worker would ever find it.  The grade command's sweep sees it so for ``ORPHAN_S``
+    and enqueues it again (without that, it waited for ever)."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "alice.py").write_text(GOOD_VALUE)
+    with running_redis(tmp_path / "redis") as server:
+        grade = start_grade(tmp_path, folder, specs, server.url)
+        try:
+            wait_for(lambda: len(jobs_by_name(server)) == 1, 120, "the job enqueued")
+            connection = server.client()
+            # What the killed worker's BLPOP did: the job out of its list, still queued.
+            taken = connection.lpop("rq:queue:judge:batch")  # type: ignore[attr-defined]
+            assert taken is not None and taken.decode() == jobs_by_name(server)["alice"].id
+            assert jobs_by_name(server)["alice"].get_status() == "queued"
+            with running_workers(server.url, tmp_path, 1) as workers:
+                rows, stderr = finish(grade, workers)
+        finally:
+            kill_group(grade)
+    assert grade.returncode == 0, stderr
+    assert rows["alice"]["status"] == "passed", rows["alice"]["message"]
+
+
 def test_a_worker_started_before_redis_waits_for_it(tmp_path: Path, specs: Path) -> None:
     folder = tmp_path / "class"
     folder.mkdir()

@@ -38,6 +38,7 @@ from judge.spec.model import Problem
 
 SWEEP_S = 3.0  # how often every pending job's status is read, pushes or not
 OUTAGE_MAX_S = 5.0  # the longest wait between two tries while Redis is down
+ORPHAN_S = 10.0  # a job taken from its queue is held by its worker within milliseconds
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Look:
 
 _ENDED = {JobStatus.FINISHED.value, JobStatus.FAILED.value, JobStatus.STOPPED.value}
 _ENDED |= {JobStatus.CANCELED.value}
+QUEUED = JobStatus.QUEUED.value
 
 
 class QueueClient:
@@ -99,6 +101,7 @@ class QueueClient:
             priority: Queue(queue, connection=self.redis, serializer=JSONSerializer)
             for priority, queue in PRIORITIES.items()
         }
+        self._unlisted: dict[str, float] = {}  # queued jobs in no queue's list, since when
 
     def __repr__(self) -> str:
         return f"QueueClient({redact(self.url)!r})"
@@ -208,13 +211,42 @@ class QueueClient:
         looked = sorted(ids) if everything else sorted(pushed & set(ids))
         ended: list[tuple[str, Result]] = []
         started: list[str] = []
-        for job_id, status in self._statuses(looked).items():
+        statuses = self._statuses(looked)
+        for job_id, status in statuses.items():
             result = self._result(job_id, status)
             if result is not None:
                 ended.append((job_id, result))
             elif status == JobStatus.STARTED.value:
                 started.append(job_id)
+        if everything:
+            queued = [job_id for job_id, status in statuses.items() if status == QUEUED]
+            for job_id in self._orphaned(queued):
+                self._delete(job_id)  # so that enqueueing it again makes a new job
+                ended.append((job_id, Lost(f"job {job_id} was taken by a worker that stopped")))
         return Look(tuple(ended), tuple(started))
+
+    def _orphaned(self, queued: Sequence[str]) -> list[str]:
+        """The jobs of ``queued`` (status ``queued``) that have been in no queue's list
+        for ``ORPHAN_S``: taken by a worker (RQ's ``BLPOP`` over its two queues) that
+        stopped before it held them, in the milliseconds between.  Nothing else would
+        ever run them; the caller enqueues them again."""
+        if not queued:
+            self._unlisted.clear()
+            return []
+        with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in queued:
+                pipe.hget(Job.key_for(job_id), "origin")
+            origins = {_text(origin) for origin in pipe.execute() if origin is not None}
+        listed: set[str] = set()
+        for queue in self._queues.values():
+            if queue.name in origins:  # only the lists our queued jobs wait in
+                listed.update(_text(item) for item in self.redis.lrange(queue.key, 0, -1))
+        now = time.monotonic()
+        unlisted = {job_id: self._unlisted.get(job_id, now) for job_id in queued}
+        self._unlisted = {
+            job_id: since for job_id, since in unlisted.items() if job_id not in listed
+        }
+        return [job_id for job_id, since in self._unlisted.items() if now - since >= ORPHAN_S]
 
     def cancel(self, ids: Iterable[str]) -> int:
         """Remove the jobs of ``ids`` still waiting in a queue; those started run to
