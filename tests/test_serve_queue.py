@@ -149,6 +149,26 @@ def test_with_no_worker_submissions_wait_on_the_queue_until_one_starts(tmp_path:
             assert post(server, submission()).status_code == 202  # room again
 
 
+def test_a_job_taken_by_a_worker_that_stopped_before_holding_it_is_sent_again(
+    tmp_path: Path,
+) -> None:
+    """A worker killed between RQ's BLPOP and holding the job leaves it queued in no
+    list: the server's sweep finds it so for ORPHAN_S and sends it again."""
+    with (
+        running_redis(tmp_path / "redis") as redis_server,
+        running_server(tmp_path, "--queue", redis_server.url) as server,
+    ):
+        submission_id = post(server, submission(CORRECT, "run")).json()["id"]
+        wait_for(lambda: waiting_jobs(redis_server) == 1, 30, "the job on the queue")
+        with redis_server.client() as client:  # type: ignore[attr-defined]
+            assert client.lpop(INTERACTIVE).decode() == submission_id  # as BLPOP did
+        assert record(server, submission_id)["state"] == "queued"
+        with running_workers(redis_server.url, tmp_path, 1):
+            done = graded(server.base, submission_id)
+        assert done["report"]["status"] == "passed", done["report"]["message"]
+        assert executions(redis_server, submission_id) == 1
+
+
 def test_a_restart_with_work_queued_loses_nothing_and_grades_nothing_twice(
     tmp_path: Path,
 ) -> None:
