@@ -27,7 +27,7 @@ from typing import Any
 import redis
 
 from judge.cluster.client import Crashed, Finished, Lost, QueueClient, Result
-from judge.cluster.connect import connect, ping, redact
+from judge.cluster.connect import CredentialsRefused, connect, ping, redact
 from judge.cluster.request import request_for
 from judge.errors import QueueError
 from judge.grading.grade import Options
@@ -272,20 +272,18 @@ def _by_problem(submissions: list[Submission]) -> Iterator[tuple[str, list[Submi
 
 def _check_credentials(url: str) -> None:
     """At start: a bad URL or a refused password is the operator's to fix now
-    (``QueueError``); a Redis not up yet is only said, and waited for."""
+    (``QueueError``); a Redis not up yet is only said, and waited for (as a worker
+    waits: ``judge.cluster.connect.wait_for``)."""
     client = connect(url, check=False)
     try:
-        try:
-            client.ping()
-        except redis.AuthenticationError:
-            ping(client, url)  # raises the QueueError that says so
-        except (redis.ConnectionError, redis.TimeoutError, OSError):
-            _say(
-                f"cannot reach the Redis at {redact(url)} yet; submissions wait in the "
-                "database until it answers"
-            )
-        except redis.RedisError:
-            ping(client, url)
+        ping(client, url)
+    except CredentialsRefused:
+        raise  # waiting will not change the password
+    except QueueError:
+        _say(
+            f"cannot reach the Redis at {redact(url)} yet; submissions wait in the "
+            "database until it answers"
+        )
     finally:
         client.close()
 
